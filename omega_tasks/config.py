@@ -1,0 +1,192 @@
+"""One frozen Settings, built once at an entry point from OMEGA_* environment variables.
+
+Each field maps to the variable OMEGA_<FIELD NAME>. An unknown OMEGA_* variable, or a value
+that does not parse or breaks its rule, is a ConfigError that names the variable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from omega_tasks.errors import ConfigError
+
+PREFIX = "OMEGA_"
+ANALYSIS_QUEUES = ("traps", "highfreq", "fib", "trends", "ml")
+ALL_QUEUES = (*ANALYSIS_QUEUES, "maintenance")
+REDIS_SCHEMES = ("redis", "rediss", "unix", "redis+socket")
+EMBEDDED_MODES = ("auto", "never", "always")
+
+Check = Callable[[Any], str | None]
+
+
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+def _non_negative(value: Any) -> str | None:
+    return None if value >= 0 else "must be 0 or more"
+
+
+def _one_of(*allowed: str) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in allowed else f"must be one of {', '.join(allowed)}"
+
+    return check
+
+
+def _queues(value: tuple[str, ...]) -> str | None:
+    unknown = [q for q in value if q not in ANALYSIS_QUEUES]
+    if unknown:
+        return f"unknown queue {unknown[0]!r}; analysis queues are {', '.join(ANALYSIS_QUEUES)}"
+    return None
+
+
+def _redis_url(value: str) -> str | None:
+    if value == "":
+        return None
+    scheme = urlsplit(value).scheme
+    if scheme not in REDIS_SCHEMES:
+        return f"must be a Redis URL ({', '.join(s + '://' for s in REDIS_SCHEMES)})"
+    return None
+
+
+def _setting(default: Any, doc: str, check: Check | None = None) -> Any:
+    return field(default=default, metadata={"doc": doc, "check": check})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything Omega can be told from outside, with the units in the names."""
+
+    redis_url: str = _setting(
+        "redis://127.0.0.1:6379/0",
+        "Redis for ticks, bars, events and snapshots (rediss:// for TLS; password in the URL)",
+        _redis_url,
+    )
+    broker_url: str = _setting("", "Celery broker; empty means the Redis URL", _redis_url)
+    result_url: str = _setting("", "Celery result backend; empty means the Redis URL", _redis_url)
+    key_prefix: str = _setting("omega", "prefix of every Redis key and channel Omega writes")
+    embedded: str = _setting(
+        "auto",
+        "auto: use OMEGA_REDIS_URL when it answers, else start an embedded Redis; "
+        "never: fail when it does not answer; always: embedded Redis only",
+        _one_of(*EMBEDDED_MODES),
+    )
+    embedded_dir: str = _setting("", "folder for the embedded Redis socket; empty: a temp dir")
+    batch_ms: int = _setting(20, "flush a tick batch after this many milliseconds", _positive)
+    batch_max: int = _setting(1000, "flush a tick batch at this many ticks", _positive)
+    queues: tuple[str, ...] = _setting(
+        ANALYSIS_QUEUES, "analysis queues the feeder publishes to (comma-separated)", _queues
+    )
+    ticks_retained: int = _setting(
+        1_000_000, "trades kept per symbol in its tick stream", _positive
+    )
+    bars_retained: int = _setting(20_160, "closed 1m bars kept per symbol (14 days)", _positive)
+    events_retained: int = _setting(100_000, "events kept per symbol", _positive)
+    deadletters_retained: int = _setting(10_000, "dead letters kept", _positive)
+    checkpoints_kept: int = _setting(16, "checkpoints kept per analysis and symbol", _positive)
+    visibility_timeout_s: int = _setting(
+        900, "seconds before an unacknowledged task is redelivered", _positive
+    )
+    task_retries: int = _setting(8, "retries of a task on a transient error", _non_negative)
+    data_dir: str = _setting("", "real exchange data (tests, evaluation); empty: ../shared/data")
+    log_level: str = _setting(
+        "INFO", "logging level", _one_of("DEBUG", "INFO", "WARNING", "ERROR")
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Build settings from the OMEGA_* entries of an environment mapping."""
+        known = {PREFIX + f.name.upper(): f for f in dataclasses.fields(cls)}
+        values: dict[str, Any] = {}
+        for name, raw in environ.items():
+            if not name.startswith(PREFIX):
+                continue
+            spec = known.get(name)
+            if spec is None:
+                hint = difflib.get_close_matches(name, known, n=1)
+                also = f"; did you mean {hint[0]}?" if hint else ""
+                raise ConfigError(f"unknown setting {name}{also}")
+            values[spec.name] = _parse(name, raw, spec)
+        return cls(**values)
+
+    def __post_init__(self) -> None:
+        for spec in dataclasses.fields(self):
+            check: Check | None = spec.metadata.get("check")
+            value = getattr(self, spec.name)
+            problem = check(value) if check else None
+            if problem:
+                raise ConfigError(f"{PREFIX}{spec.name.upper()}={value!r}: {problem}")
+
+    @property
+    def broker(self) -> str:
+        """The Celery broker URL in use."""
+        return self.broker_url or self.redis_url
+
+    @property
+    def results(self) -> str:
+        """The Celery result backend URL in use."""
+        return self.result_url or self.redis_url
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """Return (variable, value, meaning) rows, with passwords masked."""
+        rows = []
+        for spec in dataclasses.fields(self):
+            value = getattr(self, spec.name)
+            shown = ",".join(value) if isinstance(value, tuple) else str(value)
+            if spec.name.endswith("_url"):
+                shown = redact_url(shown)
+            rows.append((PREFIX + spec.name.upper(), shown, spec.metadata["doc"]))
+        return rows
+
+
+def _parse(name: str, raw: str, spec: dataclasses.Field[Any]) -> Any:
+    kind = _field_type(spec)
+    text = raw.strip()
+    try:
+        if kind is bool:
+            lowered = text.lower()
+            if lowered not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                raise ValueError(text)
+            return lowered in ("1", "true", "yes", "on")
+        if kind is int:
+            return int(text.replace("_", ""))
+        if kind is float:
+            return float(text)
+        if kind is tuple:
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+        return text
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected {kind.__name__}") from None
+
+
+def _field_type(spec: dataclasses.Field[Any]) -> type:
+    hints = typing.get_type_hints(Settings)
+    hint = hints[spec.name]
+    origin = typing.get_origin(hint)
+    if origin in (tuple, types.GenericAlias):
+        return tuple
+    found: type = origin or hint
+    return found
+
+
+def redact_url(url: str) -> str:
+    """Mask the password in a URL, for logs and printed settings."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, ""))
