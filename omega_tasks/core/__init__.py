@@ -1,0 +1,1 @@
+"""The pure analytical core: numpy and the standard library only; time is an argument."""

@@ -1,0 +1,155 @@
+"""The core's value types: trades in columns, bars, and findings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+BUY = 1
+SELL = -1
+MINUTE_MS = 60_000
+
+
+@dataclass(frozen=True, slots=True)
+class Trades:
+    """Trades of one symbol in trade order, column by column.
+
+    ``sides`` is +1 when the buyer was the aggressor and -1 when the seller was.
+    """
+
+    ids: tuple[int, ...] = ()
+    times_ms: tuple[int, ...] = ()
+    prices: tuple[float, ...] = ()
+    sizes: tuple[float, ...] = ()
+    sides: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        n = len(self.ids)
+        if not all(len(c) == n for c in (self.times_ms, self.prices, self.sizes, self.sides)):
+            raise ValueError("trade columns differ in length")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def first_id(self) -> int:
+        return self.ids[0]
+
+    @property
+    def last_id(self) -> int:
+        return self.ids[-1]
+
+    def rows(self) -> zip[tuple[int, int, float, float, int]]:
+        """Iterate (id, time_ms, price, size, side) in trade order."""
+        return zip(self.ids, self.times_ms, self.prices, self.sizes, self.sides, strict=True)
+
+    def between(self, first_id: int, last_id: int) -> Trades:
+        """Return the trades whose ids lie in [first_id, last_id]."""
+        lo = _bisect(self.ids, first_id)
+        hi = _bisect(self.ids, last_id + 1)
+        return self[lo:hi]
+
+    def __getitem__(self, index: slice) -> Trades:
+        return Trades(
+            self.ids[index],
+            self.times_ms[index],
+            self.prices[index],
+            self.sizes[index],
+            self.sides[index],
+        )
+
+    @staticmethod
+    def concat(parts: list[Trades]) -> Trades:
+        """Join trade runs that are already in trade order."""
+        if len(parts) == 1:
+            return parts[0]
+        return Trades(
+            tuple(i for p in parts for i in p.ids),
+            tuple(t for p in parts for t in p.times_ms),
+            tuple(x for p in parts for x in p.prices),
+            tuple(q for p in parts for q in p.sizes),
+            tuple(s for p in parts for s in p.sides),
+        )
+
+    @staticmethod
+    def from_rows(rows: list[tuple[int, int, float, float, int]]) -> Trades:
+        """Build columns from (id, time_ms, price, size, side) rows."""
+        if not rows:
+            return Trades()
+        ids, times, prices, sizes, sides = zip(*rows, strict=True)
+        return Trades(ids, times, prices, sizes, sides)
+
+
+def _bisect(values: tuple[int, ...], target: int) -> int:
+    lo, hi = 0, len(values)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if values[mid] < target:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One closed bar. ``first_id``/``last_id`` are 0 when the bar had no trades."""
+
+    open_ms: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    buy_volume: float
+    trades: int = 0
+    first_id: int = 0
+    last_id: int = 0
+    minutes: int = 1
+
+    @property
+    def sell_volume(self) -> float:
+        return self.volume - self.buy_volume
+
+    @property
+    def close_ms(self) -> int:
+        """The first millisecond after the bar."""
+        return self.open_ms + self.minutes * MINUTE_MS
+
+    def dump(self) -> list[Any]:
+        return [
+            self.open_ms, self.open, self.high, self.low, self.close, self.volume,
+            self.buy_volume, self.trades, self.first_id, self.last_id, self.minutes,
+        ]
+
+    @classmethod
+    def load(cls, data: list[Any]) -> Bar:
+        return cls(*data)
+
+
+@dataclass(frozen=True, slots=True)
+class Liquidation:
+    """A forced liquidation order reported by a futures exchange.
+
+    ``side`` is the side of the liquidation order: -1 (a sell) closes a long, +1 a short.
+    """
+
+    time_ms: int
+    side: int
+    price: float
+    size: float
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something an analysis found at a trade, with the evidence for it.
+
+    ``key`` tells apart two findings of one kind triggered by the same trade.
+    """
+
+    kind: str
+    trade_id: int
+    time_ms: int
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    key: str = ""
