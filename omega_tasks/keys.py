@@ -1,0 +1,85 @@
+"""The Redis key schema, in one place.
+
+Per symbol, under ``{prefix}:{exchange}:{symbol}:``
+
+    ticks              stream of tick batches; entry id = "<first trade id>-0"; trimmed by id
+    bars:1m            sorted set of closed 1m bars, score = open time (ms)
+    events             stream of events (JSON), capped
+    event-ids          sorted set of event ids already written, score = trigger trade id
+    state:{analysis}   hash: the JSON snapshot and the last trade id it covers
+    ckpt:{analysis}    sorted set of fold checkpoints, score = last trade id covered
+    feed               hash: feed health (last trade id/time, connection, gaps, origin id)
+
+Shared: ``{prefix}:symbols`` (set of "exchange:symbol"), ``{prefix}:deadletter`` (stream),
+channels ``{prefix}:events`` (every event) and ``{prefix}:progress`` (checkpoint advances).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolKeys:
+    """The keys of one exchange symbol."""
+
+    base: str
+    exchange: str
+    symbol: str
+
+    @property
+    def ticks(self) -> str:
+        return f"{self.base}:ticks"
+
+    @property
+    def bars(self) -> str:
+        return f"{self.base}:bars:1m"
+
+    @property
+    def events(self) -> str:
+        return f"{self.base}:events"
+
+    @property
+    def event_ids(self) -> str:
+        return f"{self.base}:event-ids"
+
+    @property
+    def feed(self) -> str:
+        return f"{self.base}:feed"
+
+    def state(self, analysis: str) -> str:
+        return f"{self.base}:state:{analysis}"
+
+    def checkpoints(self, analysis: str) -> str:
+        return f"{self.base}:ckpt:{analysis}"
+
+    @property
+    def member(self) -> str:
+        """The symbol's entry in the symbols set."""
+        return f"{self.exchange}:{self.symbol}"
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Every key and channel name under one prefix."""
+
+    prefix: str = "omega"
+
+    def symbol(self, exchange: str, symbol: str) -> SymbolKeys:
+        return SymbolKeys(f"{self.prefix}:{exchange}:{symbol}", exchange, symbol)
+
+    @property
+    def symbols(self) -> str:
+        return f"{self.prefix}:symbols"
+
+    @property
+    def deadletter(self) -> str:
+        return f"{self.prefix}:deadletter"
+
+    @property
+    def events_channel(self) -> str:
+        return f"{self.prefix}:events"
+
+    @property
+    def progress_channel(self) -> str:
+        return f"{self.prefix}:progress"

@@ -1,0 +1,218 @@
+"""Messages between Omega's processes: frozen, versioned, explicit encode/decode.
+
+Batches travel as msgpack (one blob is both the tick-stream entry and the task argument);
+events are JSON, so any consumer can read them from Redis or the pub/sub channel.
+A decode failure raises DecodeError carrying the raw bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgpack
+
+from omega_tasks.core.types import Finding, Liquidation, Trades
+from omega_tasks.errors import DecodeError
+
+BATCH_VERSION = 1
+EVENT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """One trade as received from an exchange.
+
+    ``side`` is +1 when the buyer was the aggressor, -1 when the seller was.
+    """
+
+    exchange: str
+    symbol: str
+    trade_id: int
+    price: float
+    size: float
+    side: int
+    exchange_ms: int
+    received_ns: int
+    backfilled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Consecutive trades of one symbol, in trade order, with what came alongside them."""
+
+    exchange: str
+    symbol: str
+    trades: Trades
+    received_ns: tuple[int, ...]
+    backfilled: tuple[int, ...] = ()
+    liquidations: tuple[Liquidation, ...] = ()
+    version: int = BATCH_VERSION
+
+    def __post_init__(self) -> None:
+        if len(self.received_ns) != len(self.trades):
+            raise ValueError("received_ns and trades differ in length")
+
+    @classmethod
+    def of(
+        cls, ticks: Sequence[Tick], liquidations: Sequence[Liquidation] = ()
+    ) -> Batch:
+        """Build a batch from ticks of one symbol, already in trade order."""
+        first = ticks[0]
+        trades = Trades(
+            tuple(t.trade_id for t in ticks),
+            tuple(t.exchange_ms for t in ticks),
+            tuple(t.price for t in ticks),
+            tuple(t.size for t in ticks),
+            tuple(t.side for t in ticks),
+        )
+        return cls(
+            first.exchange,
+            first.symbol,
+            trades,
+            tuple(t.received_ns for t in ticks),
+            tuple(t.trade_id for t in ticks if t.backfilled),
+            tuple(liquidations),
+        )
+
+    def __len__(self) -> int:
+        return len(self.trades)
+
+    @property
+    def first_id(self) -> int:
+        return self.trades.first_id
+
+    @property
+    def last_id(self) -> int:
+        return self.trades.last_id
+
+    def encode(self) -> bytes:
+        t = self.trades
+        packed: bytes = msgpack.packb(
+            {
+                "v": self.version, "x": self.exchange, "s": self.symbol,
+                "i": t.ids, "t": t.times_ms, "p": t.prices, "q": t.sizes, "a": t.sides,
+                "r": self.received_ns, "b": self.backfilled,
+                "l": [[q.time_ms, q.side, q.price, q.size] for q in self.liquidations],
+            }
+        )
+        return packed
+
+    @classmethod
+    def decode(cls, raw: bytes) -> Batch:
+        """Decode a batch; raise DecodeError (with the raw bytes) if it is not one."""
+        try:
+            data = msgpack.unpackb(raw, use_list=False, strict_map_key=True)
+            if not isinstance(data, dict):
+                raise TypeError("not a map")
+            if data.get("v") != BATCH_VERSION:
+                raise DecodeError(f"unsupported batch version {data.get('v')!r}", raw)
+            trades = Trades(
+                _ints(data["i"]), _ints(data["t"]), _floats(data["p"]),
+                _floats(data["q"]), _ints(data["a"]),
+            )
+            if not len(trades):
+                raise ValueError("empty batch")
+            if any(b <= a for a, b in zip(trades.ids, trades.ids[1:], strict=False)):
+                raise ValueError("trade ids not increasing")
+            return cls(
+                _text(data["x"]), _text(data["s"]), trades, _ints(data["r"]),
+                _ints(data["b"]),
+                tuple(Liquidation(int(q[0]), int(q[1]), float(q[2]), float(q[3]))
+                      for q in data["l"]),
+            )
+        except DecodeError:
+            raise
+        except Exception as exc:
+            raise DecodeError(f"undecodable batch: {exc}", bytes(raw)) from None
+
+
+def _ints(values: Any) -> tuple[int, ...]:
+    if not isinstance(values, tuple) or not all(type(v) is int for v in values):
+        raise TypeError("expected a list of integers")
+    return values
+
+
+def _floats(values: Any) -> tuple[float, ...]:
+    if not isinstance(values, tuple) or not all(type(v) is float for v in values):
+        raise TypeError("expected a list of floats")
+    return values
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError("expected a name")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A finding of one detector at one trade, with its deterministic id and evidence."""
+
+    id: str
+    exchange: str
+    symbol: str
+    detector: str
+    kind: str
+    trade_id: int
+    time_ms: int
+    evidence: dict[str, Any] = field(default_factory=dict)
+    version: int = EVENT_VERSION
+
+    @classmethod
+    def of(cls, exchange: str, symbol: str, detector: str, finding: Finding) -> Event:
+        """Name a finding: the id depends only on where and what, so reruns repeat it."""
+        parts = [exchange, symbol, detector, finding.kind, str(finding.trade_id)]
+        if finding.key:
+            parts.append(finding.key)
+        return cls(
+            ":".join(parts), exchange, symbol, detector, finding.kind,
+            finding.trade_id, finding.time_ms, _plain(dict(finding.evidence)),
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "v": self.version, "id": self.id, "exchange": self.exchange,
+                "symbol": self.symbol, "detector": self.detector, "kind": self.kind,
+                "trade_id": self.trade_id, "time_ms": self.time_ms, "evidence": self.evidence,
+            },
+            separators=(",", ":"),
+            sort_keys=True,
+            allow_nan=False,
+        )
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> Event:
+        try:
+            data = json.loads(raw)
+            if data["v"] != EVENT_VERSION:
+                raise ValueError(f"unsupported event version {data['v']!r}")
+            return cls(
+                data["id"], data["exchange"], data["symbol"], data["detector"], data["kind"],
+                int(data["trade_id"]), int(data["time_ms"]), dict(data["evidence"]),
+            )
+        except Exception as exc:
+            raw_bytes = raw.encode() if isinstance(raw, str) else bytes(raw)
+            raise DecodeError(f"undecodable event: {exc}", raw_bytes) from None
+
+
+def _plain(value: Any) -> Any:
+    """Make evidence JSON-clean: tuples become lists, non-finite floats become None."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "item"):  # numpy scalar
+        return _plain(value.item())
+    return value
+
+
+def snapshot_json(view: dict[str, Any]) -> str:
+    """Encode an analysis view as JSON, with non-finite numbers as null."""
+    return json.dumps(_plain(view), separators=(",", ":"), sort_keys=True, allow_nan=False)

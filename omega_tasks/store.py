@@ -1,0 +1,325 @@
+"""The one place that reads and writes Omega's Redis keys (the RedisManager role).
+
+Writes that a retry or a redelivered task may repeat go through Lua scripts that make them
+idempotent: a tick batch is appended once, an event is added once, a snapshot only moves
+forward.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import msgpack
+import redis
+
+from omega_tasks.config import Settings
+from omega_tasks.core.bars import BarClock
+from omega_tasks.core.types import MINUTE_MS, Bar, Trades
+from omega_tasks.errors import HistoryTrimmed
+from omega_tasks.keys import Keys, SymbolKeys
+from omega_tasks.messages import Batch, Event
+
+
+def _script(name: str) -> str:
+    return resources.files("omega_tasks").joinpath(f"lua/{name}.lua").read_text()
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A fold checkpoint: the packed state after ``covered`` (a trade id)."""
+
+    covered: int
+    blob: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How much of each key family is kept."""
+
+    trades: int = 1_000_000
+    bars: int = 20_160
+    events: int = 100_000
+    deadletters: int = 10_000
+    checkpoints: int = 16
+
+    @classmethod
+    def of(cls, settings: Settings) -> Retention:
+        return cls(
+            settings.ticks_retained, settings.bars_retained, settings.events_retained,
+            settings.deadletters_retained, settings.checkpoints_kept,
+        )
+
+
+class Store:
+    """Omega's Redis state, behind methods named for what they mean."""
+
+    def __init__(self, client: redis.Redis, keys: Keys, retention: Retention) -> None:
+        self.redis = client
+        self.keys = keys
+        self.retention = retention
+        self._append = client.register_script(_script("append"))
+        self._commit = client.register_script(_script("commit"))
+
+    @classmethod
+    def connect(cls, settings: Settings) -> Store:
+        """Connect to the Redis of ``settings`` (no I/O until first use)."""
+        client = redis.Redis.from_url(
+            settings.redis_url, socket_timeout=10, socket_connect_timeout=5,
+            health_check_interval=30,
+        )
+        return cls(client, Keys(settings.key_prefix), Retention.of(settings))
+
+    def close(self) -> None:
+        self.redis.close()
+
+    def symbol(self, exchange: str, symbol: str) -> SymbolKeys:
+        return self.keys.symbol(exchange, symbol)
+
+    # ---- ticks and bars (written by the feeder only) ----
+
+    def append(self, batch: Batch, blob: bytes, closed: Sequence[Bar], clock: BarClock) -> bool:
+        """Store a batch, the 1m bars it closed and the bar clock after it, once.
+
+        Returns False if the batch was stored before (a retried write).
+        """
+        k = self.symbol(batch.exchange, batch.symbol)
+        args: list[Any] = [
+            batch.first_id, batch.last_id, batch.trades.times_ms[-1], batch.received_ns[-1],
+            blob, self.retention.trades, self.retention.bars, k.member, len(batch),
+            msgpack.packb(clock.dump()),
+        ]
+        for bar in closed:
+            args += [bar.open_ms, msgpack.packb(bar.dump())]
+        return bool(self._append(keys=[k.ticks, k.bars, k.feed, self.keys.symbols], args=args))
+
+    def add_bars(self, k: SymbolKeys, bars: Iterable[Bar]) -> None:
+        """Store closed bars from elsewhere (exchange klines for warm-up), keeping existing ones."""
+        with self.redis.pipeline() as pipe:
+            for bar in bars:
+                pipe.zadd(k.bars, {msgpack.packb(bar.dump()): bar.open_ms}, nx=True)
+            pipe.sadd(self.keys.symbols, k.member)
+            pipe.execute()
+
+    def trades_between(self, k: SymbolKeys, first_id: int, last_id: int) -> Trades:
+        """Read trades with ids in [first_id, last_id] from the tick stream, in order."""
+        if last_id < first_id:
+            return Trades()
+        head = self.redis.xrange(k.ticks, "-", "+", count=1)
+        if head and _entry_trade_id(head[0][0]) > first_id:
+            raise HistoryTrimmed(k.ticks, first_id, _entry_trade_id(head[0][0]))
+        start = self.redis.xrevrange(k.ticks, f"{first_id}-0", "-", count=1)
+        lo = start[0][0] if start else "-"
+        entries = self.redis.xrange(k.ticks, lo, f"{last_id}-0")
+        parts = [Batch.decode(fields[b"b"]).trades for _, fields in entries]
+        if not parts:
+            return Trades()
+        return Trades.concat(parts).between(first_id, last_id)
+
+    def batches(self, k: SymbolKeys, after_id: int = 0, count: int = 100) -> list[Batch]:
+        """Read stored batches whose first trade id is above ``after_id``."""
+        entries = self.redis.xrange(k.ticks, f"({after_id}-0", "+", count=count)
+        return [Batch.decode(fields[b"b"]) for _, fields in entries]
+
+    def batches_tail(self, k: SymbolKeys) -> Batch | None:
+        """Return the last stored batch of a symbol."""
+        entries = self.redis.xrevrange(k.ticks, count=1)
+        return Batch.decode(entries[0][1][b"b"]) if entries else None
+
+    def iter_trades(self, k: SymbolKeys) -> Iterator[Trades]:
+        """Iterate over every retained trade of a symbol, a stored batch at a time."""
+        after = 0
+        while chunk := self.batches(k, after):
+            for batch in chunk:
+                yield batch.trades
+            after = chunk[-1].first_id
+
+    def bars(self, k: SymbolKeys, before_ms: int | None = None, limit: int = 20_160) -> list[Bar]:
+        """Return up to ``limit`` closed 1m bars opening before ``before_ms``, oldest first."""
+        top = "+inf" if before_ms is None else f"({before_ms}"
+        raw = self.redis.zrevrangebyscore(k.bars, top, "-inf", start=0, num=limit)
+        return [Bar.load(msgpack.unpackb(b)) for b in reversed(raw)]
+
+    def bar_clock(self, k: SymbolKeys) -> BarClock | None:
+        """Return the feeder's 1m bar clock as of the last stored batch."""
+        raw = self.redis.hget(k.feed, "bar_clock")
+        return BarClock.load(msgpack.unpackb(raw)) if raw is not None else None
+
+    def last_trade(self, k: SymbolKeys) -> tuple[int, int] | None:
+        """Return (id, exchange time in ms) of the last stored trade."""
+        got = self.redis.hmget(k.feed, "last_trade_id", "last_trade_ms")
+        return (int(got[0]), int(got[1])) if got[0] is not None else None
+
+    def origin(self, k: SymbolKeys) -> int | None:
+        """Return the id of the first trade ever stored for the symbol."""
+        raw = self.redis.hget(k.feed, "origin_trade_id")
+        return int(raw) if raw is not None else None
+
+    def feed(self, k: SymbolKeys) -> dict[str, str]:
+        """Return the symbol's feed-health hash."""
+        raw = self.redis.hgetall(k.feed)
+        raw.pop(b"bar_clock", None)
+        return {a.decode(): b.decode() for a, b in raw.items()}
+
+    def set_feed(self, k: SymbolKeys, **fields: str | int | float) -> None:
+        """Set feed-health fields (connection status, gap counts, best bid/ask...)."""
+        self.redis.hset(k.feed, mapping=fields)
+
+    def record_gap(self, k: SymbolKeys, event: Event, closed: bool) -> None:
+        """Record a trade-id gap: its event, and the open or closed gap count in feed health."""
+        if self.add_events(k, [event]):
+            self.redis.hincrby(k.feed, "gaps_closed" if closed else "gaps_open", 1)
+
+    def symbols(self) -> list[tuple[str, str]]:
+        """Return the (exchange, symbol) pairs that have data."""
+        members = sorted(m.decode() for m in self.redis.smembers(self.keys.symbols))
+        return [(exchange, symbol) for exchange, symbol in (m.split(":", 1) for m in members)]
+
+    # ---- checkpoints, events, snapshots (written by analysis tasks) ----
+
+    def latest_checkpoint(self, k: SymbolKeys, analysis: str) -> Checkpoint | None:
+        got = self.redis.zrevrange(k.checkpoints(analysis), 0, 0, withscores=True)
+        return Checkpoint(int(got[0][1]), got[0][0]) if got else None
+
+    def checkpoint_at_or_before(
+        self, k: SymbolKeys, analysis: str, trade_id: int
+    ) -> Checkpoint | None:
+        got = self.redis.zrevrangebyscore(
+            k.checkpoints(analysis), trade_id, "-inf", start=0, num=1, withscores=True
+        )
+        return Checkpoint(int(got[0][1]), got[0][0]) if got else None
+
+    def commit(
+        self,
+        k: SymbolKeys,
+        analysis: str,
+        events: Sequence[Event],
+        last_id: int,
+        checkpoint: bytes = b"",
+        snapshot: str = "",
+    ) -> tuple[int, bool]:
+        """Write events (each once), a checkpoint and a forward-only snapshot, atomically.
+
+        Returns how many events were new and whether the snapshot moved forward.
+        """
+        args: list[Any] = [
+            analysis, k.member, last_id, snapshot, checkpoint, self.retention.checkpoints,
+            self.retention.events, max(0, last_id - self.retention.trades),
+            self.keys.events_channel, self.keys.progress_channel,
+        ]
+        for event in events:
+            args += [event.id, event.trade_id, event.to_json()]
+        added, advanced = self._commit(
+            keys=[k.event_ids, k.events, k.state(analysis), k.checkpoints(analysis)], args=args
+        )
+        return int(added), bool(advanced)
+
+    def add_events(self, k: SymbolKeys, events: Sequence[Event]) -> int:
+        """Write events that belong to no analysis snapshot (feed gaps, health); each once."""
+        if not events:
+            return 0
+        last = max(e.trade_id for e in events)
+        return self.commit(k, "", events, last)[0]
+
+    def events(self, k: SymbolKeys, count: int | None = None) -> list[Event]:
+        """Return stored events of a symbol, oldest first (the newest ``count`` if given)."""
+        if count is None:
+            raw = self.redis.xrange(k.events)
+        else:
+            raw = list(reversed(self.redis.xrevrange(k.events, count=count)))
+        return [Event.from_json(fields[b"e"]) for _, fields in raw]
+
+    def snapshot(self, k: SymbolKeys, analysis: str) -> tuple[int, dict[str, Any]] | None:
+        """Return (last trade id, view) of an analysis snapshot."""
+        got = self.redis.hmget(k.state(analysis), "last_trade_id", "view")
+        if got[0] is None:
+            return None
+        return int(got[0]), json.loads(got[1])
+
+    def snapshots(self, k: SymbolKeys) -> dict[str, tuple[int, dict[str, Any]]]:
+        """Return every analysis snapshot of a symbol."""
+        prefix = k.state("")
+        found = {}
+        for key in self.redis.scan_iter(match=f"{prefix}*", count=100):
+            name = key.decode()[len(prefix):]
+            snap = self.snapshot(k, name)
+            if snap is not None:
+                found[name] = snap
+        return dict(sorted(found.items()))
+
+    def covered(self, k: SymbolKeys, analysis: str) -> int:
+        """Return the last trade id the analysis snapshot covers (-1 if none)."""
+        raw = self.redis.hget(k.state(analysis), "last_trade_id")
+        return int(raw) if raw is not None else -1
+
+    def wait_until_covered(
+        self,
+        k: SymbolKeys,
+        analyses: Sequence[str],
+        trade_id: int,
+        timeout_s: float,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> bool:
+        """Block until every named snapshot covers ``trade_id``; False on timeout.
+
+        Driven by the progress channel that snapshot commits publish on; ``on_progress``
+        hears the least-advanced analysis's last trade id as it moves.
+        """
+        deadline = time.monotonic() + timeout_s
+        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(self.keys.progress_channel)
+        try:
+            covered = {a: self.covered(k, a) for a in analyses}
+            while True:
+                if on_progress is not None:
+                    on_progress(min(covered.values(), default=trade_id))
+                if all(c >= trade_id for c in covered.values()):
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                message = pubsub.get_message(timeout=min(left, 1.0))
+                if message is None:  # a quiet second: re-read, in case a message was missed
+                    covered = {a: self.covered(k, a) for a in analyses}
+                    continue
+                analysis, member, last = message["data"].decode().split(" ")
+                if member == k.member and analysis in covered:
+                    covered[analysis] = max(covered[analysis], int(last))
+        finally:
+            pubsub.close()
+
+    def forget(self, k: SymbolKeys) -> int:
+        """Delete everything stored for a symbol; return how many keys went."""
+        gone = 0
+        for key in self.redis.scan_iter(match=f"{k.base}:*", count=500):
+            gone += self.redis.delete(key)
+        self.redis.srem(self.keys.symbols, k.member)
+        return gone
+
+    # ---- dead letters ----
+
+    def dead_letter(self, source: str, reason: str, raw: bytes) -> None:
+        """Keep a message that could not be used, with why, for someone to look at."""
+        self.redis.xadd(
+            self.keys.deadletter,
+            {"source": source, "reason": reason, "raw": raw, "time_ms": int(time.time() * 1000)},
+            maxlen=self.retention.deadletters,
+            approximate=True,
+        )
+
+    def dead_letters(self, count: int = 100) -> list[dict[str, bytes]]:
+        raw = self.redis.xrevrange(self.keys.deadletter, count=count)
+        return [{a.decode(): b for a, b in fields.items()} for _, fields in reversed(raw)]
+
+
+def _entry_trade_id(entry_id: bytes) -> int:
+    return int(entry_id.split(b"-")[0])
+
+
+def minute_of(time_ms: int) -> int:
+    """Return the open time of the minute holding ``time_ms``."""
+    return time_ms - time_ms % MINUTE_MS

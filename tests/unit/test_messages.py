@@ -1,0 +1,74 @@
+import json
+
+import msgpack
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from omega_tasks.core.types import Finding, Liquidation
+from omega_tasks.errors import DecodeError
+from omega_tasks.messages import Batch, Event, Tick, snapshot_json
+
+
+def ticks(n=3, first=100):
+    return [Tick("binance", "BTC-USDT", first + i, 61837.63 + i, 0.00056, 1 if i % 2 else -1,
+                 1_723_161_255_342 + i, 1_723_161_254_087_896_568 + i, i == 1) for i in range(n)]
+
+
+def test_a_batch_survives_its_wire_format_exactly():
+    batch = Batch.of(ticks(), [Liquidation(1_723_161_255_400, -1, 61800.5, 0.25)])
+    again = Batch.decode(batch.encode())
+    assert again == batch
+    assert again.backfilled == (101,)
+    assert again.trades.prices[0] == 61837.63  # decimal strings round-trip through float64
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\xc1",
+        msgpack.packb([1, 2, 3]),
+        msgpack.packb({"v": 99}),
+        msgpack.packb({"v": 1, "x": "binance", "s": "BTC-USDT", "i": [2, 1], "t": [1, 2],
+                       "p": [1.0, 2.0], "q": [1.0, 1.0], "a": [1, 1], "r": [1, 2], "b": [],
+                       "l": []}),
+        msgpack.packb({"v": 1, "x": "binance", "s": "BTC-USDT", "i": [1], "t": [1],
+                       "p": ["1.0"], "q": [1.0], "a": [1], "r": [1], "b": [], "l": []}),
+    ],
+)
+def test_bytes_that_are_not_a_batch_raise_a_decode_error_keeping_them(raw):
+    with pytest.raises(DecodeError) as caught:
+        Batch.decode(raw)
+    assert caught.value.raw == raw
+    assert caught.value.reason
+
+
+@given(st.binary(max_size=300))
+def test_decoding_arbitrary_bytes_never_raises_anything_but_a_decode_error(raw):
+    try:
+        Batch.decode(raw)
+    except DecodeError as exc:
+        assert exc.raw == raw
+
+
+def test_event_ids_depend_only_on_where_and_what():
+    finding = Finding("liquidity_grab_high", 42, 1_000, {"level": 101.5})
+    a = Event.of("binance", "BTC-USDT", "traps", finding)
+    b = Event.of("binance", "BTC-USDT", "traps", finding)
+    assert a == b and a.id == "binance:BTC-USDT:traps:liquidity_grab_high:42"
+    keyed = Event.of("binance", "BTC-USDT", "traps", Finding("x", 42, 1, {}, key="101.5"))
+    assert keyed.id.endswith(":42:101.5")
+
+
+def test_events_are_json_that_reads_back_the_same():
+    event = Event.of("binance", "BTC-USDT", "traps",
+                     Finding("bull_trap", 7, 9, {"depth_atr": 0.4, "nan": float("nan")}))
+    assert event.evidence["nan"] is None
+    assert Event.from_json(event.to_json()) == event
+    with pytest.raises(DecodeError):
+        Event.from_json(b"{not json")
+
+
+def test_snapshots_are_json_with_non_finite_numbers_as_null():
+    assert json.loads(snapshot_json({"a": float("inf"), "b": (1, 2)})) == {"a": None, "b": [1, 2]}
