@@ -1,0 +1,40 @@
+"""Which analyses exist and which queue runs each: the feeder and the workers both read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from omega_tasks.core.analysis import Analysis
+from omega_tasks.core.threshold import ThresholdAnalysis
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisSpec:
+    """An analysis and the queue whose workers run it."""
+
+    kind: type[Analysis]
+    queue: str
+
+    @property
+    def name(self) -> str:
+        return self.kind.name
+
+
+CATALOG: tuple[AnalysisSpec, ...] = (
+    AnalysisSpec(ThresholdAnalysis, "trends"),
+)
+
+
+def on_queue(queue: str) -> tuple[AnalysisSpec, ...]:
+    """Return the analyses a queue's task runs, in catalogue order."""
+    return tuple(spec for spec in CATALOG if spec.queue == queue)
+
+
+def busy_queues(allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the queues in ``allowed`` that have at least one analysis."""
+    return tuple(q for q in allowed if on_queue(q))
+
+
+def task_name(queue: str) -> str:
+    """Return the name of the task that analyses a batch on ``queue``."""
+    return f"omega.{queue}.analyse"

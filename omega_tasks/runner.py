@@ -1,0 +1,112 @@
+"""Run one analysis over one batch: the adapter between a fold and the store.
+
+A task loads the newest checkpoint at or before its batch; if that checkpoint is behind (an
+earlier batch is still running, or was lost) it folds the missing trades from the tick
+stream first, then its own batch, and commits events, checkpoint and snapshot in one script.
+Events from the catch-up are committed too: they are idempotent, and a lost batch loses
+nothing. The result depends only on the trades, never on the order tasks run in.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import msgpack
+
+from omega_tasks.catalog import AnalysisSpec
+from omega_tasks.core.analysis import Fold
+from omega_tasks.core.types import MINUTE_MS, Finding
+from omega_tasks.errors import HistoryTrimmed
+from omega_tasks.keys import SymbolKeys
+from omega_tasks.messages import Batch, Event, snapshot_json
+from omega_tasks.store import Checkpoint, Store, minute_of
+
+log = logging.getLogger(__name__)
+WARMUP_BARS = 6 * 24 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What running an analysis over a batch did."""
+
+    analysis: str
+    skipped: bool = False
+    caught_up: int = 0
+    findings: int = 0
+    new_events: int = 0
+    advanced: bool = False
+    reset: bool = False
+
+
+def run(store: Store, spec: AnalysisSpec, batch: Batch) -> Outcome:
+    """Bring ``spec``'s fold for the batch's symbol up to the batch's last trade."""
+    k = store.symbol(batch.exchange, batch.symbol)
+    latest = store.latest_checkpoint(k, spec.name)
+    if latest is not None and latest.covered >= batch.last_id:
+        return Outcome(spec.name, skipped=True)
+    base: Checkpoint | None = latest
+    if latest is None or latest.covered >= batch.first_id:
+        base = store.checkpoint_at_or_before(k, spec.name, batch.first_id - 1)
+    fold = Fold.load(spec.kind, msgpack.unpackb(base.blob)) if base is not None else None
+    if fold is None:
+        fold = _genesis(store, spec, k, batch)
+    findings: list[Finding] = []
+    caught_up = 0
+    reset = False
+    if fold.last_id < batch.first_id - 1:
+        try:
+            missing = store.trades_between(k, fold.last_id + 1, batch.first_id - 1)
+        except HistoryTrimmed as exc:
+            log.error("%s %s: %s; restarting from this batch", spec.name, k.member, exc)
+            fold = _restart(store, spec, k, batch)
+            findings.append(_reset_finding(spec, batch, exc))
+            reset = True
+        else:
+            caught_up = len(missing)
+            findings += fold.feed(missing)
+    findings += fold.feed(batch.trades)
+    events = [Event.of(k.exchange, k.symbol, spec.name, f) for f in findings]
+    view = fold.analysis.view() | {
+        "analysis": spec.name, "exchange": k.exchange, "symbol": k.symbol,
+        "last_trade_id": fold.last_id,
+    }
+    added, advanced = store.commit(
+        k, spec.name, events, fold.last_id, msgpack.packb(fold.dump()), snapshot_json(view)
+    )
+    return Outcome(spec.name, False, caught_up, len(findings), added, advanced, reset)
+
+
+def _genesis(store: Store, spec: AnalysisSpec, k: SymbolKeys, batch: Batch) -> Fold:
+    """Start the fold at the symbol's first stored trade, warmed up on the bars before it."""
+    origin = store.origin(k)
+    if origin is None or origin >= batch.first_id:
+        return _restart(store, spec, k, batch)
+    first = store.trades_between(k, origin, origin)
+    start_ms = first.times_ms[0] if len(first) else batch.trades.times_ms[0]
+    fold = Fold.start(spec.kind(), store.bars(k, before_ms=minute_of(start_ms), limit=WARMUP_BARS))
+    fold.last_id = origin - 1
+    return fold
+
+
+def _restart(store: Store, spec: AnalysisSpec, k: SymbolKeys, batch: Batch) -> Fold:
+    """Start the fold at this batch, warmed up on the stored bars before it."""
+    before = minute_of(batch.trades.times_ms[0])
+    fold = Fold.start(spec.kind(), store.bars(k, before_ms=before, limit=WARMUP_BARS))
+    fold.last_id = batch.first_id - 1
+    return fold
+
+
+def _reset_finding(spec: AnalysisSpec, batch: Batch, exc: HistoryTrimmed) -> Finding:
+    return Finding(
+        "history_gap",
+        batch.first_id,
+        batch.trades.times_ms[0],
+        {
+            "analysis": spec.name,
+            "needed_from_trade_id": exc.needed_from,
+            "retained_from_trade_id": exc.retained_from,
+            "restarted_at_trade_id": batch.first_id,
+            "warmup_minutes_before_ms": minute_of(batch.trades.times_ms[0]) - MINUTE_MS,
+        },
+    )

@@ -1,0 +1,123 @@
+"""The runner against a real Redis: results depend on the trades, not on how tasks ran."""
+
+import random
+
+import msgpack
+
+from omega_tasks.catalog import AnalysisSpec
+from omega_tasks.core.analysis import Fold
+from omega_tasks.core.bars import BarClock
+from omega_tasks.core.threshold import ThresholdAnalysis
+from omega_tasks.core.types import Trades
+from omega_tasks.runner import run
+from omega_tasks.store import Retention, Store
+from tests.support import NewHighs, batches, walk
+
+SPECS = (AnalysisSpec(NewHighs, "traps"), AnalysisSpec(ThresholdAnalysis, "trends"))
+
+
+def store_all(store, parts):
+    clock = BarClock()
+    for batch in parts:
+        closed = [b for row in batch.trades.rows() for b in clock.update(*row)]
+        store.append(batch, batch.encode(), closed, clock)
+
+
+def outcome(store):
+    """Everything an analysis run leaves that users see: events and snapshots."""
+    k = store.symbol("sim", "BTC-USDT")
+    events = sorted((e.id, e.to_json()) for e in store.events(k))
+    return events, store.snapshots(k)
+
+
+def reference(ticks):
+    trades = Trades.from_rows([(t.trade_id, t.exchange_ms, t.price, t.size, t.side) for t in ticks])
+    return Fold(NewHighs()).feed(trades)
+
+
+def test_batches_run_in_order_find_what_one_fold_over_all_trades_finds(store):
+    ticks = walk(3000)
+    parts = batches(ticks, 250)
+    store_all(store, parts)
+    for batch in parts:
+        for spec in SPECS:
+            run(store, spec, batch)
+    events, snaps = outcome(store)
+    assert [e[0].split(":")[-1] for e in events if ":high:" in e[0]] == sorted(
+        str(f.trade_id) for f in reference(ticks) if f.kind == "high")
+    assert snaps["new_highs"][0] == 3000 and snaps["threshold"][0] == 3000
+
+
+def test_batches_run_in_any_order_leave_the_same_events_and_snapshots(store, settings):
+    ticks = walk(3000)
+    parts = batches(ticks, 250)
+    store_all(store, parts)
+    for batch in parts:
+        for spec in SPECS:
+            run(store, spec, batch)
+    expected = outcome(store)
+    for seed in (1, 2):
+        store.redis.flushdb()
+        store_all(store, parts)
+        shuffled = parts[:]
+        random.Random(seed).shuffle(shuffled)
+        for batch in shuffled:
+            for spec in SPECS:
+                run(store, spec, batch)
+        assert outcome(store) == expected
+
+
+def test_a_redelivered_batch_changes_nothing(store):
+    parts = batches(walk(1000), 100)
+    store_all(store, parts)
+    for batch in parts:
+        run(store, SPECS[0], batch)
+    checkpoints = store.symbol("sim", "BTC-USDT").checkpoints("new_highs")
+    before = outcome(store), store.redis.zrange(checkpoints, 0, -1)
+    for batch in (parts[3], parts[-1], parts[0]):
+        result = run(store, SPECS[0], batch)
+        assert result.new_events == 0
+    after = outcome(store), store.redis.zrange(checkpoints, 0, -1)
+    assert after == before
+
+
+def test_a_lost_batch_is_covered_by_the_next_one_from_the_tick_stream(store):
+    parts = batches(walk(1000), 100)
+    store_all(store, parts)
+    for batch in parts:
+        run(store, SPECS[0], batch)
+    expected = outcome(store)
+    store.redis.flushdb()
+    store_all(store, parts)
+    for i, batch in enumerate(parts):
+        if i not in (2, 3, 7):
+            result = run(store, SPECS[0], batch)
+            if i in (4, 8):
+                assert result.caught_up > 0
+    assert outcome(store) == expected
+
+
+def test_trades_trimmed_before_an_analysis_caught_up_give_a_visible_restart(settings):
+    base = Store.connect(settings)
+    base.redis.flushdb()
+    store = Store(base.redis, base.keys, Retention(trades=300))
+    parts = batches(walk(3000), 100)
+    store_all(store, parts[:5])
+    run(store, SPECS[0], parts[0])
+    store_all(store, parts[5:])
+    result = run(store, SPECS[0], parts[-1])
+    assert result.reset
+    k = store.symbol("sim", "BTC-USDT")
+    gap = [e for e in store.events(k) if e.kind == "history_gap"]
+    assert len(gap) == 1 and gap[0].evidence["needed_from_trade_id"] == 101
+    assert store.snapshot(k, "new_highs")[0] == 3000
+    base.redis.flushdb()
+
+
+def test_a_checkpoint_is_plain_msgpack_data_covering_its_trade_id(store):
+    parts = batches(walk(500), 100)
+    store_all(store, parts)
+    run(store, SPECS[1], parts[0])
+    ck = store.latest_checkpoint(store.symbol("sim", "BTC-USDT"), "threshold")
+    assert ck.covered == 100
+    assert Fold.load(ThresholdAnalysis, msgpack.unpackb(ck.blob)).last_id == 100
