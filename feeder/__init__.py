@@ -1,0 +1,1 @@
+"""The feeder: sources of trades, micro-batching, and publishing to Redis and Celery."""

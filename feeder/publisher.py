@@ -1,0 +1,66 @@
+"""Publishing: one Redis script per batch (ticks, closed bars, feed health), then one task
+per analysis queue carrying the same msgpack blob."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from celery import Celery
+
+from feeder.retry import with_backoff
+from omega_tasks.catalog import task_name
+from omega_tasks.core.bars import BarClock
+from omega_tasks.core.types import Bar
+from omega_tasks.keys import SymbolKeys
+from omega_tasks.messages import Batch
+from omega_tasks.store import Store
+
+
+class Publisher:
+    """Write batches to the store and hand them to the analysis queues."""
+
+    def __init__(
+        self, store: Store, app: Celery, queues: Sequence[str], stop: threading.Event
+    ) -> None:
+        self.store = store
+        self.app = app
+        self.queues = tuple(queues)
+        self.stop = stop
+        self.clocks: dict[str, BarClock] = {}
+        self.batches = 0
+
+    def publish(self, batch: Batch) -> list[Bar]:
+        """Store the batch and send its tasks; return the 1m bars it closed."""
+        k = self.store.symbol(batch.exchange, batch.symbol)
+        clock = self._clock(k)
+        closed: list[Bar] = []
+        update = clock.update
+        for row in batch.trades.rows():
+            bars = update(*row)
+            if bars:
+                closed += bars
+        blob = batch.encode()
+        with_backoff(
+            f"storing batch {k.member}@{batch.first_id}",
+            lambda: self.store.append(batch, blob, closed, clock),
+            self.stop,
+        )
+        if self.queues:
+            with_backoff(f"sending batch {k.member}@{batch.first_id}",
+                         lambda: self._send(blob), self.stop)
+        self.batches += 1
+        return closed
+
+    def _send(self, blob: bytes) -> None:
+        with self.app.producer_or_acquire() as producer:
+            for queue in self.queues:
+                self.app.send_task(task_name(queue), args=(blob,), queue=queue,
+                                   producer=producer)
+
+    def _clock(self, k: SymbolKeys) -> BarClock:
+        clock = self.clocks.get(k.member)
+        if clock is None:
+            clock = self.store.bar_clock(k) or BarClock()
+            self.clocks[k.member] = clock
+        return clock

@@ -1,0 +1,179 @@
+"""The feeder's loop: source → sequencer → micro-batcher → publisher, on one thread.
+
+The source runs on its own thread and hands items over through a bounded buffer; this loop
+is the single writer of every symbol's ticks and bars, so stream order is trade order.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from feeder.batcher import MicroBatcher
+from feeder.publisher import Publisher
+from feeder.retry import with_backoff
+from feeder.sequencer import Gap, Sequencer
+from feeder.sources import Item, Rejected, Source
+from omega_tasks.core.types import Finding
+from omega_tasks.messages import Batch, Event, Tick
+from omega_tasks.store import Store
+
+log = logging.getLogger(__name__)
+_END = object()
+Backfill = Callable[[Gap], list[Tick]]
+
+
+@dataclass(slots=True)
+class FeedReport:
+    """What a feeder run did."""
+
+    trades: int = 0
+    batches: int = 0
+    duplicates: int = 0
+    gaps: int = 0
+    gaps_closed: int = 0
+    dead_letters: int = 0
+    last_ids: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+class Feeder:
+    """Take items from a source and publish them as batches until the source ends or stops."""
+
+    def __init__(
+        self,
+        store: Store,
+        publisher: Publisher,
+        batcher: MicroBatcher,
+        backfill: Backfill | None = None,
+        on_batch: Callable[[Batch], None] | None = None,
+        buffer_chunks: int = 256,
+    ) -> None:
+        self.store = store
+        self.publisher = publisher
+        self.batcher = batcher
+        self.backfill = backfill
+        self.on_batch = on_batch
+        self.sequencer = Sequencer()
+        self.report = FeedReport()
+        self._buffer: queue.Queue[object] = queue.Queue(maxsize=buffer_chunks)
+        self._resumed: set[tuple[str, str]] = set()
+
+    @property
+    def stop(self) -> threading.Event:
+        return self.publisher.stop
+
+    def run(self, source: Source) -> FeedReport:
+        """Feed everything the source emits; flush the last batches when it ends."""
+        failure: list[BaseException] = []
+        pump = threading.Thread(target=self._pump, args=(source, failure),
+                                name=f"source-{source.name}", daemon=True)
+        pump.start()
+        try:
+            while True:
+                due = self.batcher.next_due()
+                wait = None if due is None else max(0.0, due - time.monotonic())
+                try:
+                    items = self._buffer.get(timeout=wait)
+                except queue.Empty:
+                    items = None
+                if items is _END:
+                    break
+                if items is not None:
+                    self._take(items)  # type: ignore[arg-type]
+                for ticks in self.batcher.due(time.monotonic()):
+                    self._publish(ticks)
+        finally:
+            self.stop.set()
+            for ticks in self.batcher.drain():
+                self._publish(ticks)
+            pump.join(timeout=10)
+        if failure:
+            raise failure[0]
+        self.report.duplicates = self.sequencer.duplicates
+        return self.report
+
+    def _pump(self, source: Source, failure: list[BaseException]) -> None:
+        try:
+            source.run(self._buffer.put, self.stop)
+        except BaseException as exc:  # the loop must learn of it and end
+            log.exception("source %s failed", source.name)
+            failure.append(exc)
+        finally:
+            self._buffer.put(_END)
+
+    def _take(self, items: list[Item]) -> None:
+        now = time.monotonic()
+        for item in items:
+            if isinstance(item, Tick):
+                self._tick(item, now)
+            elif isinstance(item, Rejected):
+                self._reject(item)
+
+    def _reject(self, item: Rejected) -> None:
+        self.report.dead_letters += 1
+        with_backoff("dead-lettering",
+                     lambda: self.store.dead_letter(item.source, item.reason, item.raw), self.stop)
+
+    def _tick(self, tick: Tick, now: float) -> None:
+        key = (tick.exchange, tick.symbol)
+        if key not in self._resumed:
+            self._resume(tick)
+        if self.sequencer.is_repeat(tick):
+            return
+        gap = self.sequencer.admit(tick)
+        if gap is not None:
+            for filled in self._fill(gap):
+                self._batch(filled, now)
+        self._batch(tick, now)
+
+    def _batch(self, tick: Tick, now: float) -> None:
+        full = self.batcher.add(tick, now)
+        if full is not None:
+            self._publish(full)
+
+    def _resume(self, tick: Tick) -> None:
+        """Continue a symbol where the store says the last run left it."""
+        key = (tick.exchange, tick.symbol)
+        k = self.store.symbol(*key)
+        last = with_backoff("reading feed state", lambda: self.store.last_trade(k), self.stop)
+        if last is not None:
+            self.sequencer.resume(tick.exchange, tick.symbol, *last)
+        self._resumed.add(key)
+
+    def _fill(self, gap: Gap) -> list[Tick]:
+        """Backfill a gap if a backfill is configured; record it as an event either way."""
+        filled: list[Tick] = []
+        if self.backfill is not None:
+            try:
+                fetched = self.backfill(gap)
+                filled = [t for t in fetched if gap.first_id <= t.trade_id <= gap.last_id]
+            except Exception:
+                log.exception("backfill of %s %s %d..%d failed", gap.exchange, gap.symbol,
+                              gap.first_id, gap.last_id)
+        filled.sort(key=lambda t: t.trade_id)
+        closed = len({t.trade_id for t in filled}) == gap.missing
+        self.report.gaps += 1
+        self.report.gaps_closed += closed
+        evidence = {
+            "first_missing_id": gap.first_id, "last_missing_id": gap.last_id,
+            "missing": gap.missing, "backfilled": len(filled), "closed": closed,
+            "before_ms": gap.before_ms, "after_ms": gap.after_ms,
+        }
+        k = self.store.symbol(gap.exchange, gap.symbol)
+        event = Event.of(gap.exchange, gap.symbol, "feed",
+                         Finding("gap", gap.first_id, gap.after_ms, evidence))
+        with_backoff("recording gap", lambda: self.store.record_gap(k, event, closed), self.stop)
+        return filled
+
+    def _publish(self, ticks: list[Tick]) -> None:
+        batch = Batch.of(ticks)
+        self.publisher.publish(batch)
+        self.report.trades += len(batch)
+        self.report.batches += 1
+        self.report.last_ids[(batch.exchange, batch.symbol)] = batch.last_id
+        if self.on_batch is not None:
+            self.on_batch(batch)
