@@ -1,0 +1,48 @@
+"""The ``omega`` command: one subcommand per module, settings built once here."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from omega_tasks.cli import config_cmd, demo, evaluate, events, state
+from omega_tasks.config import Settings
+from omega_tasks.errors import ConfigError, OmegaError
+
+COMMANDS = (demo, events, state, evaluate, config_cmd)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the omega command line."""
+    parser = argparse.ArgumentParser(
+        prog="omega", description="Real-time BTC market-structure analytics on Celery."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.add(sub)
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as exc:
+        print(f"omega: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if settings.log_level != "DEBUG":
+        logging.getLogger("celery").setLevel(logging.WARNING)  # a line per task drowns the rest
+    try:
+        return int(args.run(args, settings))
+    except ConfigError as exc:
+        print(f"omega: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except OmegaError as exc:
+        print(f"omega: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,99 @@
+"""``omega demo``: a simulated market through the whole pipeline, then a summary and a chart.
+
+Needs nothing but the installed package: Redis at OMEGA_REDIS_URL when it answers, else an
+embedded one; Celery workers run in this process on every queue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from feeder.batcher import MicroBatcher
+from feeder.publisher import Publisher
+from feeder.service import Feeder
+from feeder.sources.simulator import SimulationParams, SimulatorSource, simulate
+from omega_tasks.catalog import CATALOG, busy_queues
+from omega_tasks.cli.progress import Progress
+from omega_tasks.config import Settings, redact_url
+from omega_tasks.embedded import redis_for
+from omega_tasks.errors import OmegaError
+from omega_tasks.inprocess import worker_thread
+from omega_tasks.report.chart import render
+from omega_tasks.report.summary import summarise
+from omega_tasks.store import Store
+from omega_tasks.tasks import create_worker_app
+
+
+def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("demo", help="analyse a simulated market end to end, then chart it")
+    parser.add_argument("--hours", type=float, default=4.0, help="market hours to simulate")
+    parser.add_argument("--seed", type=int, default=7, help="simulation seed")
+    parser.add_argument("--chart", default="omega-demo.png", help="where to write the PNG")
+    parser.add_argument("--workers", type=int, default=2, help="worker threads")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    params = SimulationParams(seed=args.seed, hours=args.hours)
+    simulation = simulate(params)
+    total = len(simulation.trades)
+    with redis_for(settings) as live, _stop_on_signals() as stop:
+        print(f"Redis: {redact_url(live.redis_url)}")
+        store = Store.connect(live)
+        k = store.symbol(params.exchange, params.symbol)
+        store.forget(k)
+        app = create_worker_app(live)
+        queues = busy_queues(live.queues)
+        analyses = [spec.name for spec in CATALOG if spec.queue in queues]
+        progress = Progress(total)
+        started = time.monotonic()
+        with worker_thread(app, (*queues, "maintenance"), concurrency=args.workers):
+            feeder = Feeder(
+                store,
+                Publisher(store, app, queues, stop),
+                MicroBatcher(live.batch_max, live.batch_ms / 1000),
+                on_batch=lambda batch: progress.update(fed=feeder.report.trades),
+            )
+            report = feeder.run(SimulatorSource(simulation))
+            fed_s = time.monotonic() - started
+            last_id = report.last_ids[(params.exchange, params.symbol)]
+            done = store.wait_until_covered(
+                k, analyses, last_id, timeout_s=60 + total / 2000,
+                on_progress=lambda covered: progress.update(analysed=covered -
+                                                            simulation.trades.first_id + 1),
+            )
+            elapsed = time.monotonic() - started
+            progress.finish()
+            if not done:
+                raise OmegaError("the analyses did not finish in time; see the worker log")
+        bars = store.bars(k)
+        events = store.events(k)
+        print(summarise(store, k, simulation, report, fed_s, elapsed))
+        render(args.chart, bars, events,
+               f"omega demo · simulated {params.symbol} · seed {params.seed} · "
+               f"{len(events)} events", truth=simulation)
+        print(f"\nChart: {args.chart}")
+    return 0
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """Turn SIGINT/SIGTERM into a stop request, so the last batch is flushed."""
+    stop = threading.Event()
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    for sig in previous:
+        signal.signal(sig, request_stop)
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

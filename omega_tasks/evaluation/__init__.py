@@ -1,0 +1,1 @@
+"""Offline evaluation on real data: the same core functions, measured against baselines."""

@@ -1,0 +1,117 @@
+"""What happened after a signal: did price reverse by one threshold before continuing by one?
+
+A signal at trade i expects a move in ``direction``. Its outcome is +1 when price first moves
+``threshold`` (a fraction of price) that way, -1 when it first moves ``threshold`` the other
+way, 0 when neither happens within the horizon. The same measure at random times of the same
+data, with the threshold in force there, is the baseline every detector must beat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from omega_tasks.core.bars import BarClock
+from omega_tasks.core.threshold import ThresholdParams, Volatility
+from omega_tasks.core.types import Trades
+from omega_tasks.evaluation.stats import share
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """A claim made at trade ``index``: price should move ``direction`` (+1 up, -1 down)."""
+
+    kind: str
+    index: int
+    direction: int
+    threshold: float
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Outcomes of a set of signals."""
+
+    reversed: int
+    continued: int
+    neither: int
+
+    @property
+    def decided(self) -> int:
+        return self.reversed + self.continued
+
+    def share(self) -> str:
+        """The share reversing first, among those that did either, with its 95 % interval."""
+        return share(self.reversed, self.decided)
+
+    @classmethod
+    def of(cls, outcomes: np.ndarray) -> Tally:
+        return cls(int((outcomes > 0).sum()), int((outcomes < 0).sum()),
+                   int((outcomes == 0).sum()))
+
+
+def thresholds(trades: Trades, params: ThresholdParams | None = None) -> np.ndarray:
+    """Return the dynamic threshold in force at each trade (NaN until warm)."""
+    vol = Volatility(params or ThresholdParams())
+    clock = BarClock()
+    out = np.full(len(trades), np.nan)
+    current = np.nan
+    for i, row in enumerate(trades.rows()):
+        closed = clock.update(*row)
+        if closed:
+            for bar in closed:
+                vol.update(bar)
+            current = vol.threshold() if vol.warm else np.nan
+        out[i] = current
+    return out
+
+
+def outcome(prices: np.ndarray, end: int, index: int, direction: int, threshold: float) -> int:
+    """Return +1, -1 or 0 for one signal (see the module docstring)."""
+    entry = prices[index]
+    path = prices[index + 1 : end] / entry - 1.0
+    if direction < 0:
+        path = -path
+    up = np.flatnonzero(path >= threshold)
+    down = np.flatnonzero(path <= -threshold)
+    first_up = up[0] if up.size else None
+    first_down = down[0] if down.size else None
+    if first_up is None and first_down is None:
+        return 0
+    if first_down is None or (first_up is not None and first_up < first_down):
+        return 1
+    return -1
+
+
+def evaluate(
+    trades: Trades, signals: Sequence[Signal], horizon_ms: int
+) -> np.ndarray:
+    """Return the outcome of each signal within ``horizon_ms`` after it."""
+    prices = np.asarray(trades.prices, dtype=float)
+    times = np.asarray(trades.times_ms, dtype=np.int64)
+    ends = np.searchsorted(times, times + horizon_ms, side="right")
+    return np.array([outcome(prices, int(ends[s.index]), s.index, s.direction, s.threshold)
+                     for s in signals], dtype=int)
+
+
+def baseline(
+    trades: Trades,
+    signals: Sequence[Signal],
+    horizon_ms: int,
+    in_force: np.ndarray,
+    draws: int = 20,
+    seed: int = 0,
+) -> np.ndarray:
+    """Outcomes at random trades with the signals' directions and the threshold in force there."""
+    rng = np.random.default_rng(seed)
+    usable = np.flatnonzero(np.isfinite(in_force))
+    times = np.asarray(trades.times_ms, dtype=np.int64)
+    usable = usable[times[usable] + horizon_ms <= times[-1]]
+    if not len(signals) or not usable.size:
+        return np.zeros(0, dtype=int)
+    picks = rng.choice(usable, size=len(signals) * draws)
+    directions = np.repeat([s.direction for s in signals], draws)
+    fake = [Signal("random", int(i), int(d), float(in_force[i]))
+            for i, d in zip(picks, directions, strict=True)]
+    return evaluate(trades, fake, horizon_ms)

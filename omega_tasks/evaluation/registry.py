@@ -1,0 +1,9 @@
+"""The evaluations ``omega evaluate`` knows, by name."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from omega_tasks.evaluation import threshold
+
+EVALUATIONS: dict[str, ModuleType] = {m.NAME: m for m in (threshold,)}

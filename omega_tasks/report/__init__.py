@@ -1,0 +1,1 @@
+"""Human-facing output: the demo's summary table and its chart."""

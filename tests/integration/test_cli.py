@@ -1,0 +1,95 @@
+"""The omega command as a user runs it: a subprocess, real Redis, real workers."""
+
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+
+import pytest
+
+BIN = pathlib.Path(sys.executable).parent
+
+
+def omega(*args: str, env: dict[str, str], timeout: float = 240) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OMEGA_")}
+    return subprocess.run([str(BIN / "omega"), *args], env=clean | env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def dead_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_the_demo_runs_end_to_end_on_the_configured_redis(settings, store, tmp_path):
+    chart = tmp_path / "demo.png"
+    result = omega("demo", "--hours", "0.75", "--chart", str(chart),
+                   env={"OMEGA_REDIS_URL": settings.redis_url,
+                        "OMEGA_KEY_PREFIX": settings.key_prefix})
+    assert result.returncode == 0, result.stderr
+    assert "Omega demo: simulated BTC-USDT" in result.stdout
+    assert "threshold" in result.stdout and "warm=True" in result.stdout
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    k = store.symbol("sim", "BTC-USDT")
+    assert store.snapshot(k, "threshold")[0] == int(store.feed(k)["last_trade_id"])
+
+
+def test_the_demo_starts_an_embedded_redis_when_none_answers(tmp_path):
+    chart = tmp_path / "demo.png"
+    result = omega("demo", "--hours", "0.5", "--chart", str(chart),
+                   env={"OMEGA_REDIS_URL": f"redis://127.0.0.1:{dead_port()}/0"})
+    assert result.returncode == 0, result.stderr
+    assert "Redis: unix://" in result.stdout
+    assert chart.exists()
+
+
+def test_never_embedded_means_an_unreachable_redis_is_an_error(tmp_path):
+    result = omega("demo", "--hours", "0.1", env={
+        "OMEGA_REDIS_URL": f"redis://127.0.0.1:{dead_port()}/0", "OMEGA_EMBEDDED": "never"})
+    assert result.returncode == 2
+    assert "OMEGA_REDIS_URL" in result.stderr
+
+
+@pytest.mark.parametrize(("name", "value"), [("OMEGA_BATCH_MS", "-5"), ("OMEGA_TYPO", "1")])
+def test_bad_configuration_exits_non_zero_naming_the_variable(name, value):
+    result = omega("state", env={name: value})
+    assert result.returncode == 2
+    assert name in result.stderr
+
+
+def test_events_and_state_print_what_the_pipeline_stored(settings, store, app, worker):
+    from tests.pipeline import feed, settle
+    from tests.support import walk
+
+    settle(store, feed(store, app, walk(3_000)[:1_000] + walk(3_000)[1_005:]))
+    env = {"OMEGA_REDIS_URL": settings.redis_url, "OMEGA_KEY_PREFIX": settings.key_prefix}
+    state = omega("state", env=env)
+    assert state.returncode == 0, state.stderr
+    assert "sim:BTC-USDT" in state.stdout and "threshold (through trade 3000)" in state.stdout
+    events = omega("events", "--json", env=env)
+    assert events.returncode == 0, events.stderr
+    assert '"kind":"gap"' in events.stdout
+    text = omega("events", env=env)
+    assert "feed/gap" in text.stdout and "missing=5" in text.stdout
+
+
+def test_events_follow_streams_new_events_as_they_are_published(settings, store, app, worker):
+    from tests.pipeline import feed
+    from tests.support import walk
+
+    env = {"OMEGA_REDIS_URL": settings.redis_url, "OMEGA_KEY_PREFIX": settings.key_prefix}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OMEGA_")}
+    follower = subprocess.Popen([str(BIN / "omega"), "events", "--follow", "--json"],
+                                env=clean | env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+    try:
+        assert "following" in follower.stderr.readline()
+        ticks = walk(2_000)
+        feed(store, app, ticks[:500] + ticks[520:])
+        line = follower.stdout.readline()
+        assert '"detector":"feed"' in line and '"missing":20' in line
+    finally:
+        follower.terminate()
+        follower.wait(10)
