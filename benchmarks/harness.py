@@ -1,0 +1,94 @@
+"""Shared benchmark plumbing: a Redis, real worker processes, a feeder, a clock."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from feeder.batcher import MicroBatcher
+from feeder.publisher import Publisher
+from feeder.service import Feeder, FeedReport
+from feeder.sources import Source
+from omega_tasks.broker import celery_app
+from omega_tasks.catalog import CATALOG, busy_queues
+from omega_tasks.config import Settings
+from omega_tasks.embedded import answers, embedded_redis
+from omega_tasks.store import Store
+
+BIN = Path(sys.executable).parent
+
+
+@contextlib.contextmanager
+def redis_url(preferred: str) -> Iterator[str]:
+    """Yield ``preferred`` if a Redis answers there, else an embedded Redis's URL."""
+    if answers(preferred):
+        yield preferred
+        return
+    with embedded_redis() as socket_path:
+        yield f"unix://{socket_path}?db=0"
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMEGA_")}
+    env.update(OMEGA_REDIS_URL=settings.redis_url, OMEGA_KEY_PREFIX=settings.key_prefix,
+               OMEGA_LOG_LEVEL="WARNING")
+    return env
+
+
+@contextlib.contextmanager
+def workers(settings: Settings, groups: Sequence[Sequence[str]], concurrency: int,
+            pool: str = "prefork") -> Iterator[None]:
+    """Run one ``celery worker`` process per queue group; stop them afterwards."""
+    procs = []
+    for n, queues in enumerate(groups):
+        procs.append(subprocess.Popen(
+            [str(BIN / "celery"), "-A", "omega_tasks", "worker", "-Q", ",".join(queues),
+             "--pool", pool, "-c", str(concurrency), "-n", f"bench{n}@%h",
+             "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "WARNING"],
+            env=environment(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+    try:
+        app = celery_app(settings)
+        deadline = time.monotonic() + 60
+        while len(app.control.ping(timeout=0.5)) < len(procs):
+            if time.monotonic() > deadline:
+                raise RuntimeError("workers did not answer a ping within 60 s")
+        yield
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(30)
+
+
+def run_pipeline(settings: Settings, source: Source, batch_max: int,
+                 batch_ms: int = 20) -> tuple[FeedReport, float, float]:
+    """Feed a source through the real feeder; wait for every analysis.
+
+    Returns the feed report, seconds to feed, seconds until every analysis covered the
+    last trade (both from the start).
+    """
+    store = Store.connect(settings)
+    app = celery_app(settings)
+    queues = busy_queues(settings.queues)
+    feeder = Feeder(store, Publisher(store, app, queues, threading.Event()),
+                    MicroBatcher(batch_max, batch_ms / 1000))
+    started = time.perf_counter()
+    report = feeder.run(source)
+    fed = time.perf_counter() - started
+    analyses = [s.name for s in CATALOG if s.queue in queues]
+    for (exchange, symbol), last_id in report.last_ids.items():
+        k = store.symbol(exchange, symbol)
+        if not store.wait_until_covered(k, analyses, last_id, timeout_s=1800):
+            raise RuntimeError(f"analyses did not reach trade {last_id}")
+    return report, fed, time.perf_counter() - started
+
+
+def clean(settings: Settings) -> None:
+    """Empty the benchmark database, queues included."""
+    Store.connect(settings).redis.flushdb()

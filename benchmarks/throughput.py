@@ -1,0 +1,70 @@
+"""Throughput: simulated ticks through feeder → Redis → every analysis queue, fully analysed.
+
+Measures the batched design and, in the same run with the same workers, the naive design
+(one Celery task per tick per queue), and prints the ratio. The last line is JSON.
+
+    python -m benchmarks.throughput [--ticks 300000] [--naive-ticks 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from benchmarks.harness import clean, redis_url, run_pipeline, workers
+from feeder.sources.simulator import SimulationParams, SimulatorSource, simulate
+from omega_tasks.catalog import busy_queues
+from omega_tasks.config import Settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ticks", type=int, default=300_000)
+    parser.add_argument("--naive-ticks", type=int, default=3_000)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
+    args = parser.parse_args()
+    hours = args.ticks / 4.0 / 3600 * 1.1
+    simulation = simulate(SimulationParams(hours=hours))
+    with redis_url(args.redis) as url:
+        settings = Settings(redis_url=url, key_prefix="omega-bench")
+        queues = busy_queues(settings.queues)
+        clean(settings)
+        with workers(settings, [queues], args.concurrency):
+            batched = SimulatorSource(replace(simulation, trades=simulation.trades[:args.ticks]))
+            report, fed, total = run_pipeline(settings, batched, args.batch)
+            clean(settings)
+            naive = SimulatorSource(
+                replace(simulation, trades=simulation.trades[:args.naive_ticks]))
+            naive_report, _naive_fed, naive_total = run_pipeline(settings, naive, 1)
+        clean(settings)
+    rate = report.trades / total
+    naive_rate = naive_report.trades / naive_total
+    result = {
+        "benchmark": "throughput",
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "queues": list(queues),
+        "ticks": report.trades,
+        "batch_max": args.batch,
+        "feed_ticks_per_s": round(report.trades / fed),
+        "ticks_per_s": round(rate),
+        "naive_ticks": naive_report.trades,
+        "naive_ticks_per_s": round(naive_rate, 1),
+        "ratio": round(rate / naive_rate, 1),
+    }
+    print(f"batched: {report.trades:,} ticks fully analysed in {total:.2f} s = {rate:,.0f} ticks/s "
+          f"(fed at {report.trades / fed:,.0f} ticks/s)")
+    print(f"naive:   {naive_report.trades:,} ticks, one task per tick per queue, in "
+          f"{naive_total:.2f} s = {naive_rate:,.0f} ticks/s")
+    print(f"ratio:   {rate / naive_rate:.1f}x")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
