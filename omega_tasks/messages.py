@@ -96,7 +96,8 @@ class Batch:
                 "v": self.version, "x": self.exchange, "s": self.symbol,
                 "i": t.ids, "t": t.times_ms, "p": t.prices, "q": t.sizes, "a": t.sides,
                 "r": self.received_ns, "b": self.backfilled,
-                "l": [[q.time_ms, q.side, q.price, q.size] for q in self.liquidations],
+                "l": [[q.time_ms, q.side, q.price, q.size, q.before_trade_id]
+                      for q in self.liquidations],
             }
         )
         return packed
@@ -121,7 +122,7 @@ class Batch:
             return cls(
                 _text(data["x"]), _text(data["s"]), trades, _ints(data["r"]),
                 _ints(data["b"]),
-                tuple(Liquidation(int(q[0]), int(q[1]), float(q[2]), float(q[3]))
+                tuple(Liquidation(int(q[0]), int(q[1]), float(q[2]), float(q[3]), int(q[4]))
                       for q in data["l"]),
             )
         except DecodeError:

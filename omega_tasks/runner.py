@@ -56,7 +56,7 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch) -> Outcome:
     reset = False
     if fold.last_id < batch.first_id - 1:
         try:
-            missing = store.trades_between(k, fold.last_id + 1, batch.first_id - 1)
+            missing, liquidations = store.tape_between(k, fold.last_id + 1, batch.first_id - 1)
         except HistoryTrimmed as exc:
             log.error("%s %s: %s; restarting from this batch", spec.name, k.member, exc)
             fold = _restart(store, spec, k, batch)
@@ -64,8 +64,8 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch) -> Outcome:
             reset = True
         else:
             caught_up = len(missing)
-            findings += fold.feed(missing)
-    findings += fold.feed(batch.trades)
+            findings += fold.feed(missing, liquidations)
+    findings += fold.feed(batch.trades, batch.liquidations)
     events = [Event.of(k.exchange, k.symbol, spec.name, f) for f in findings]
     view = fold.analysis.view() | {
         "analysis": spec.name, "exchange": k.exchange, "symbol": k.symbol,

@@ -19,7 +19,7 @@ import redis
 
 from omega_tasks.config import Settings
 from omega_tasks.core.bars import BarClock
-from omega_tasks.core.types import MINUTE_MS, Bar, Trades
+from omega_tasks.core.types import MINUTE_MS, Bar, Liquidation, Trades
 from omega_tasks.errors import HistoryTrimmed
 from omega_tasks.keys import Keys, SymbolKeys
 from omega_tasks.messages import Batch, Event
@@ -107,18 +107,27 @@ class Store:
 
     def trades_between(self, k: SymbolKeys, first_id: int, last_id: int) -> Trades:
         """Read trades with ids in [first_id, last_id] from the tick stream, in order."""
+        return self.tape_between(k, first_id, last_id)[0]
+
+    def tape_between(
+        self, k: SymbolKeys, first_id: int, last_id: int
+    ) -> tuple[Trades, tuple[Liquidation, ...]]:
+        """Read trades with ids in [first_id, last_id], and the liquidations due among them."""
         if last_id < first_id:
-            return Trades()
+            return Trades(), ()
         head = self.redis.xrange(k.ticks, "-", "+", count=1)
         if head and _entry_trade_id(head[0][0]) > first_id:
             raise HistoryTrimmed(k.ticks, first_id, _entry_trade_id(head[0][0]))
         start = self.redis.xrevrange(k.ticks, f"{first_id}-0", "-", count=1)
         lo = start[0][0] if start else "-"
         entries = self.redis.xrange(k.ticks, lo, f"{last_id}-0")
-        parts = [Batch.decode(fields[b"b"]).trades for _, fields in entries]
-        if not parts:
-            return Trades()
-        return Trades.concat(parts).between(first_id, last_id)
+        stored = [Batch.decode(fields[b"b"]) for _, fields in entries]
+        if not stored:
+            return Trades(), ()
+        trades = Trades.concat([b.trades for b in stored]).between(first_id, last_id)
+        liquidations = tuple(q for b in stored for q in b.liquidations
+                             if first_id <= q.before_trade_id <= last_id)
+        return trades, liquidations
 
     def batches(self, k: SymbolKeys, after_id: int = 0, count: int = 100) -> list[Batch]:
         """Read stored batches whose first trade id is above ``after_id``."""

@@ -56,6 +56,7 @@ class NewHighs(Analysis):
     def __init__(self) -> None:
         self.high = float("-inf")
         self.bars = 0
+        self.last_trade = 0
 
     def on_bar(self, bar: Bar) -> list[Finding] | None:
         self.bars += 1
@@ -63,19 +64,24 @@ class NewHighs(Analysis):
             return None
         return [Finding("bar", bar.last_id, bar.close_ms, {"close": bar.close})]
 
+    def on_liquidation(self, liquidation):
+        return [Finding("liquidation", liquidation.before_trade_id, liquidation.time_ms,
+                        {"seen_after_trade": self.last_trade}, key=str(liquidation.time_ms))]
+
     def on_trade(self, trade_id, time_ms, price, size, side):
+        self.last_trade = trade_id
         if price > self.high:
             self.high = price
             return [Finding("high", trade_id, time_ms, {"price": price})]
         return None
 
     def dump(self) -> Any:
-        return [self.high, self.bars]
+        return [self.high, self.bars, self.last_trade]
 
     @classmethod
     def load(cls, data: Any) -> NewHighs:
         made = cls()
-        made.high, made.bars = data
+        made.high, made.bars, made.last_trade = data
         return made
 
     def view(self) -> dict[str, Any]:

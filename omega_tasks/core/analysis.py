@@ -9,11 +9,11 @@ processing trades in one run or in many batches gives identical findings and sta
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Self
 
 from omega_tasks.core.bars import BarClock
-from omega_tasks.core.types import Bar, Finding, Trades
+from omega_tasks.core.types import Bar, Finding, Liquidation, Trades
 
 
 class Analysis(ABC):
@@ -31,6 +31,10 @@ class Analysis(ABC):
         self, trade_id: int, time_ms: int, price: float, size: float, side: int
     ) -> list[Finding] | None:
         """Take one trade (only called when ``wants_trades``); return findings, if any."""
+        return None
+
+    def on_liquidation(self, liquidation: Liquidation) -> list[Finding] | None:
+        """Take a futures liquidation, just before the trade that followed it."""
         return None
 
     @abstractmethod
@@ -64,8 +68,13 @@ class Fold:
             analysis.on_bar(bar)
         return cls(analysis)
 
-    def feed(self, trades: Trades) -> list[Finding]:
-        """Fold trades newer than the last one seen; return what they triggered."""
+    def feed(
+        self, trades: Trades, liquidations: Sequence[Liquidation] = ()
+    ) -> list[Finding]:
+        """Fold trades newer than the last one seen; return what they triggered.
+
+        Each liquidation is seen just before the trade named by its ``before_trade_id``.
+        """
         if len(trades) and trades.first_id <= self.last_id:
             trades = trades.between(self.last_id + 1, trades.last_id)
         if not len(trades):
@@ -74,7 +83,12 @@ class Fold:
         clock = self.clock.update
         on_bar = self.analysis.on_bar
         on_trade = self.analysis.on_trade if self.analysis.wants_trades else None
+        pending = sorted((q for q in liquidations if q.before_trade_id >= trades.first_id),
+                         key=lambda q: q.before_trade_id)
+        due = pending[0].before_trade_id if pending else None
         for row in trades.rows():
+            if due is not None and row[0] >= due:
+                due = self._liquidations(pending, row[0], findings)
             closed = clock(*row)
             if closed:
                 for bar in closed:
@@ -87,6 +101,16 @@ class Fold:
                     findings.extend(found)
         self.last_id = trades.last_id
         return findings
+
+    def _liquidations(
+        self, pending: list[Liquidation], trade_id: int, findings: list[Finding]
+    ) -> int | None:
+        """Hand over the liquidations due before ``trade_id``; return when the next is due."""
+        while pending and pending[0].before_trade_id <= trade_id:
+            found = self.analysis.on_liquidation(pending.pop(0))
+            if found:
+                findings.extend(found)
+        return pending[0].before_trade_id if pending else None
 
     def dump(self) -> list[Any]:
         return [self.analysis.version, self.last_id, self.clock.dump(), self.analysis.dump()]

@@ -133,12 +133,15 @@ class Liquidation:
     """A forced liquidation order reported by a futures exchange.
 
     ``side`` is the side of the liquidation order: -1 (a sell) closes a long, +1 a short.
+    ``before_trade_id`` is the first trade that arrived after it: analyses see the
+    liquidation just before that trade, wherever batch boundaries fall.
     """
 
     time_ms: int
     side: int
     price: float
     size: float
+    before_trade_id: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,3 +121,24 @@ def test_a_checkpoint_is_plain_msgpack_data_covering_its_trade_id(store):
     ck = store.latest_checkpoint(store.symbol("sim", "BTC-USDT"), "threshold")
     assert ck.covered == 100
     assert Fold.load(ThresholdAnalysis, msgpack.unpackb(ck.blob)).last_id == 100
+
+
+def test_liquidations_stored_with_batches_reach_a_fold_that_catches_up(store):
+    from omega_tasks.core.types import Liquidation
+    from omega_tasks.messages import Batch
+
+    ticks = walk(1000)
+    anchors = {150: -1, 420: 1, 421: -1, 905: 1}
+    parts = []
+    for lo in range(0, 1000, 100):
+        chunk = ticks[lo:lo + 100]
+        due = [Liquidation(t.exchange_ms, anchors[t.trade_id], t.price, 2.0, t.trade_id)
+               for t in chunk if t.trade_id in anchors]
+        parts.append(Batch.of(chunk, due))
+    store_all(store, parts)
+    run(store, SPECS[0], parts[-1])  # folds everything before it from the stream
+    k = store.symbol("sim", "BTC-USDT")
+    seen = sorted(e.trade_id for e in store.events(k) if e.kind == "liquidation")
+    assert seen == sorted(anchors)
+    assert all(e.evidence["seen_after_trade"] == e.trade_id - 1
+               for e in store.events(k) if e.kind == "liquidation")

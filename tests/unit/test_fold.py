@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from omega_tasks.core.analysis import Fold
 from omega_tasks.core.threshold import ThresholdAnalysis
-from omega_tasks.core.types import MINUTE_MS, Bar, Trades
+from omega_tasks.core.types import MINUTE_MS, Bar, Liquidation, Trades
 from tests.support import NewHighs
 
 T0 = 1_736_208_000_000
@@ -57,6 +57,29 @@ def test_a_prefix_of_the_trades_gives_a_prefix_of_the_findings(steps, cut):
     part = Fold(NewHighs()).feed(prefix)
     assert part == full[: len(part)]
     assert all(f.trade_id <= (prefix.last_id if len(prefix) else 0) for f in part)
+
+
+@settings(max_examples=40, deadline=None)
+@given(steps, st.lists(st.integers(1, 400), max_size=6), st.lists(st.integers(0, 400), max_size=5))
+def test_liquidations_reach_the_fold_just_before_their_trade_whatever_the_batches(
+    steps, anchors, cuts
+):
+    trades = make_trades(steps)
+    liqs = [Liquidation(T0 + n, -1, 100.0, 1.0, 1 + a % len(trades))
+            for n, a in enumerate(anchors)]
+    whole = Fold(NewHighs())
+    expected = whole.feed(trades, liqs)
+    seen = [f for f in expected if f.kind == "liquidation"]
+    assert len(seen) == len(liqs)
+    assert all(f.evidence["seen_after_trade"] == f.trade_id - 1 for f in seen)
+    fold, found = Fold(NewHighs()), []
+    edges = sorted({0, len(trades), *[c % (len(trades) + 1) for c in cuts]})
+    for lo, hi in itertools.pairwise(edges):
+        part = trades[lo:hi]
+        due = [q for q in liqs if part.first_id <= q.before_trade_id <= part.last_id]
+        fold = Fold.load(NewHighs, fold.dump())
+        found += fold.feed(part, due)
+    assert found == expected
 
 
 def test_trades_already_folded_are_skipped():

@@ -16,7 +16,7 @@ def ticks(n=3, first=100):
 
 
 def test_a_batch_survives_its_wire_format_exactly():
-    batch = Batch.of(ticks(), [Liquidation(1_723_161_255_400, -1, 61800.5, 0.25)])
+    batch = Batch.of(ticks(), [Liquidation(1_723_161_255_400, -1, 61800.5, 0.25, 101)])
     again = Batch.decode(batch.encode())
     assert again == batch
     assert again.backfilled == (101,)
