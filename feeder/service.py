@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from feeder.batcher import MicroBatcher
+from feeder.observer import FeedObserver
 from feeder.publisher import Publisher
 from feeder.retry import with_backoff
 from feeder.sequencer import Gap, Sequencer
@@ -51,12 +52,14 @@ class Feeder:
         backfill: Backfill | None = None,
         on_batch: Callable[[Batch], None] | None = None,
         buffer_chunks: int = 256,
+        observer: FeedObserver | None = None,
     ) -> None:
         self.store = store
         self.publisher = publisher
         self.batcher = batcher
         self.backfill = backfill
         self.on_batch = on_batch
+        self.observer = observer or FeedObserver()
         self.sequencer = Sequencer()
         self.report = FeedReport()
         self._buffer: queue.Queue[object] = queue.Queue(maxsize=buffer_chunks)
@@ -109,12 +112,14 @@ class Feeder:
         now = time.monotonic()
         for item in items:
             if isinstance(item, Tick):
+                self.observer.trades_received(item.exchange, item.symbol, 1)
                 self._tick(item, now)
             elif isinstance(item, Rejected):
                 self._reject(item)
 
     def _reject(self, item: Rejected) -> None:
         self.report.dead_letters += 1
+        self.observer.dead_letter(item.source, item.reason)
         with_backoff("dead-lettering",
                      lambda: self.store.dead_letter(item.source, item.reason, item.raw), self.stop)
 
@@ -123,6 +128,7 @@ class Feeder:
         if key not in self._resumed:
             self._resume(tick)
         if self.sequencer.is_repeat(tick):
+            self.observer.duplicate_dropped(tick.exchange, tick.symbol)
             return
         gap = self.sequencer.admit(tick)
         if gap is not None:
@@ -158,6 +164,7 @@ class Feeder:
         closed = len({t.trade_id for t in filled}) == gap.missing
         self.report.gaps += 1
         self.report.gaps_closed += closed
+        self.observer.gap(gap.exchange, gap.symbol, gap.missing, closed)
         evidence = {
             "first_missing_id": gap.first_id, "last_missing_id": gap.last_id,
             "missing": gap.missing, "backfilled": len(filled), "closed": closed,
@@ -171,7 +178,9 @@ class Feeder:
 
     def _publish(self, ticks: list[Tick]) -> None:
         batch = Batch.of(ticks)
+        started = time.perf_counter()
         self.publisher.publish(batch)
+        self.observer.batch_published(batch, time.perf_counter() - started)
         self.report.trades += len(batch)
         self.report.batches += 1
         self.report.last_ids[(batch.exchange, batch.symbol)] = batch.last_id

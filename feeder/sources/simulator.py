@@ -11,21 +11,17 @@ read off the finished trades.
 
 from __future__ import annotations
 
-import bisect
 import math
-import threading
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
 import numpy as np
 
-from feeder.sources import Emit, Item, Source
+from feeder.sources.replay import TradesSource
 from omega_tasks.core.indicators import Atr
 from omega_tasks.core.swings import HIGH, LOW, Fractal, Swing
 from omega_tasks.core.types import MINUTE_MS, Bar, Trades
-from omega_tasks.messages import Tick
 
 T_DF = 4.0  # Student-t degrees of freedom of the shocks, per second and per minute
 GARCH_ALPHA, GARCH_BETA = 0.12, 0.85
@@ -451,38 +447,13 @@ def _assemble(mk: _Market) -> Simulation:
     return Simulation(p, trades, tuple(sweeps), tuple(mk.bursts))
 
 
-class SimulatorSource(Source):
-    """Replay a simulation as ticks: as fast as the feeder takes them, or paced.
-
-    ``speed`` None emits chunks of ``chunk`` ticks back to back; N replays at N times market
-    time, each tick when its time comes relative to the first.
-    """
+class SimulatorSource(TradesSource):
+    """Replay a simulation as ticks: as fast as the feeder takes them, or paced."""
 
     name = "simulator"
 
     def __init__(self, simulation: Simulation, speed: float | None = None,
                  chunk: int = 500) -> None:
-        if speed is not None and speed <= 0:
-            raise ValueError("speed must be positive, or None for as fast as possible")
+        params = simulation.params
+        super().__init__(simulation.trades, params.exchange, params.symbol, speed, chunk)
         self.simulation = simulation
-        self.speed = speed
-        self.chunk = chunk
-
-    def run(self, emit: Emit, stop: threading.Event) -> None:
-        times, n, i = self.simulation.trades.times_ms, len(self.simulation.trades), 0
-        started = time.monotonic()
-        while i < n and not stop.is_set():
-            j = min(n, i + self.chunk)
-            if self.speed is not None:
-                due = started + (times[i] - times[0]) / (1000.0 * self.speed)
-                if stop.wait(max(0.0, due - time.monotonic())):
-                    return
-                now_ms = times[0] + (time.monotonic() - started) * 1000.0 * self.speed
-                j = max(i + 1, bisect.bisect_right(times, now_ms, i, j))
-            emit(self._ticks(i, j))
-            i = j
-
-    def _ticks(self, lo: int, hi: int) -> list[Item]:
-        p, t, now = self.simulation.params, self.simulation.trades, time.time_ns()
-        return [Tick(p.exchange, p.symbol, t.ids[k], t.prices[k], t.sizes[k], t.sides[k],
-                     t.times_ms[k], now) for k in range(lo, hi)]

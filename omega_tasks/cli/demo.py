@@ -7,11 +7,7 @@ embedded one; Celery workers run in this process on every queue.
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from feeder.batcher import MicroBatcher
 from feeder.publisher import Publisher
@@ -19,6 +15,7 @@ from feeder.service import Feeder
 from feeder.sources.simulator import SimulationParams, SimulatorSource, simulate
 from omega_tasks.catalog import CATALOG, busy_queues
 from omega_tasks.cli.progress import Progress
+from omega_tasks.cli.signals import stop_on_signals
 from omega_tasks.config import Settings, redact_url
 from omega_tasks.embedded import redis_for
 from omega_tasks.errors import OmegaError
@@ -42,7 +39,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     params = SimulationParams(seed=args.seed, hours=args.hours)
     simulation = simulate(params)
     total = len(simulation.trades)
-    with redis_for(settings) as live, _stop_on_signals() as stop:
+    with redis_for(settings) as live, stop_on_signals() as stop:
         print(f"Redis: {redact_url(live.redis_url)}")
         store = Store.connect(live)
         k = store.symbol(params.exchange, params.symbol)
@@ -79,21 +76,3 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                f"{len(events)} events", truth=simulation)
         print(f"\nChart: {args.chart}")
     return 0
-
-
-@contextmanager
-def _stop_on_signals() -> Iterator[threading.Event]:
-    """Turn SIGINT/SIGTERM into a stop request, so the last batch is flushed."""
-    stop = threading.Event()
-    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-
-    def request_stop(signum: int, frame: object) -> None:
-        stop.set()
-
-    for sig in previous:
-        signal.signal(sig, request_stop)
-    try:
-        yield stop
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

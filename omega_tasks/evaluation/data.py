@@ -1,20 +1,12 @@
-"""Reading market data files for evaluation: candle CSVs and tick CSVs, gzip or not."""
+"""Market data for evaluation: trades from a candle or tick file."""
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from omega_tasks.core.candles import trades_from_bars
-from omega_tasks.core.types import Bar, Trades
-from omega_tasks.errors import InputError
-
-CANDLE_HEADER = ["open_time_ms", "open", "high", "low", "close", "volume"]
-TICK_HEADER = ["trade_id", "time_ms", "price", "size", "side"]
+from feeder.files import read_trades
+from omega_tasks.core.types import Trades
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,50 +18,7 @@ class MarketData:
     source: str
 
 
-def _lines(path: Path) -> Iterator[str]:
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    yield from io.StringIO(raw.decode())
-
-
-def read_candles(path: Path) -> list[Bar]:
-    """Read a candle CSV (open_time_ms,open,high,low,close,volume) into 1m bars.
-
-    Candles carry no buy/sell split; half the volume is counted as buys.
-    """
-    rows = csv.reader(_lines(path))
-    header = next(rows, None)
-    if header != CANDLE_HEADER:
-        raise InputError(f"{path}: expected a candle header {','.join(CANDLE_HEADER)}")
-    bars = []
-    for line, row in enumerate(rows, start=2):
-        try:
-            t, o, h, low, c, v = row
-            bars.append(Bar(int(t), float(o), float(h), float(low), float(c), float(v),
-                            float(v) / 2, 4))
-        except ValueError as exc:
-            raise InputError(f"{path}:{line}: {exc}") from None
-    return bars
-
-
-def read_ticks(path: Path) -> Trades:
-    """Read a tick CSV (trade_id,time_ms,price,size,side) into trades."""
-    rows = csv.reader(_lines(path))
-    if next(rows, None) != TICK_HEADER:
-        raise InputError(f"{path}: expected a tick header {','.join(TICK_HEADER)}")
-    try:
-        parsed = [(int(i), int(t), float(p), float(q), int(s)) for i, t, p, q, s in rows]
-    except ValueError as exc:
-        raise InputError(f"{path}: {exc}") from None
-    return Trades.from_rows(parsed)
-
-
 def load(path: Path) -> MarketData:
     """Load a candle or tick file, telling them apart by their header."""
-    first = next(_lines(path), "").strip().split(",")
-    if first == CANDLE_HEADER:
-        return MarketData(trades_from_bars(read_candles(path)), True, str(path))
-    if first == TICK_HEADER:
-        return MarketData(read_ticks(path), False, str(path))
-    raise InputError(f"{path}: not a candle or tick CSV (header {','.join(first)!r})")
+    trades, from_candles = read_trades(path)
+    return MarketData(trades, from_candles, path.name)

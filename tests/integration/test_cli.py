@@ -93,3 +93,27 @@ def test_events_follow_streams_new_events_as_they_are_published(settings, store,
     finally:
         follower.terminate()
         follower.wait(10)
+
+
+def test_feed_replays_a_tick_file_for_workers_running_elsewhere(settings, store, worker, tmp_path):
+    from tests.support import walk
+
+    ticks = walk(2_500)
+    path = tmp_path / "ticks.csv"
+    path.write_text("trade_id,time_ms,price,size,side\n" + "".join(
+        f"{t.trade_id},{t.exchange_ms},{t.price},{t.size},{t.side}\n" for t in ticks))
+    env = {"OMEGA_REDIS_URL": settings.redis_url, "OMEGA_KEY_PREFIX": settings.key_prefix}
+    result = omega("feed", "--file", str(path), "--exchange", "test", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "fed 2,500 trades" in result.stdout
+    k = store.symbol("test", "BTC-USDT")
+    assert store.wait_until_covered(k, ["threshold"], 2_500, timeout_s=60)
+    assert store.trades_between(k, 1, 2_500).prices == tuple(t.price for t in ticks)
+
+
+def test_feed_refuses_a_file_that_is_not_trades_or_candles(settings, tmp_path):
+    path = tmp_path / "nonsense.csv"
+    path.write_text("a,b,c\n1,2,3\n")
+    result = omega("feed", "--file", str(path), env={"OMEGA_REDIS_URL": settings.redis_url})
+    assert result.returncode == 1
+    assert "not a candle or tick CSV" in result.stderr
