@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from feeder.sources.simulator import Simulation
-
 from feeder.service import FeedReport
+from feeder.sources.simulator import Simulation
 from omega_tasks.keys import SymbolKeys
 from omega_tasks.store import Store
 
