@@ -13,11 +13,12 @@ from tests.support import ListSource
 
 
 def feed(store: Store, app, ticks, batch_max: int = 1000, batch_ms: int = 20,
-         backfill=None) -> FeedReport:
+         backfill=None, on_batch=None) -> FeedReport:
     """Publish ticks through the real feeder (batches to Redis and to every busy queue)."""
     queues = busy_queues(app.settings.queues)
     feeder = Feeder(store, Publisher(store, app, queues, threading.Event()),
-                    MicroBatcher(batch_max, batch_ms / 1000), backfill=backfill)
+                    MicroBatcher(batch_max, batch_ms / 1000), backfill=backfill,
+                    on_batch=on_batch)
     return feeder.run(ListSource(ticks))
 
 
