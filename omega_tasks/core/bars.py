@@ -8,12 +8,14 @@ discontinuity, not a week of flat bars.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from omega_tasks.core.types import MINUTE_MS, Bar
 
 MAX_FILL_MINUTES = 24 * 60
 TIMEFRAMES = {"1m": 1, "5m": 5, "15m": 15, "1h": 60, "4h": 240}
+NO_BARS: tuple[Bar, ...] = ()
 
 
 class BarClock:
@@ -29,23 +31,11 @@ class BarClock:
 
     def update(
         self, trade_id: int, time_ms: int, price: float, size: float, side: int
-    ) -> list[Bar]:
+    ) -> Sequence[Bar]:
         """Add one trade; return the bars it closes (usually none)."""
-        minute = time_ms - time_ms % MINUTE_MS
-        closed: list[Bar] = []
-        if minute > self.open_ms:
-            if self.open_ms >= 0:
-                closed.append(self.forming())
-                gap = (minute - self.open_ms) // MINUTE_MS - 1
-                if gap <= MAX_FILL_MINUTES:
-                    c = self.close
-                    for k in range(1, gap + 1):
-                        closed.append(Bar(self.open_ms + k * MINUTE_MS, c, c, c, c, 0.0, 0.0))
-            self.open_ms = minute
-            self.open = self.high = self.low = price
-            self.volume = self.buy = 0.0
-            self.n = 0
-            self.first = trade_id
+        closed: Sequence[Bar] = NO_BARS
+        if time_ms >= self.open_ms + MINUTE_MS:
+            closed = self._turn(trade_id, time_ms, price)
         # A trade stamped earlier than the forming minute (clock skew) joins the forming bar.
         if price > self.high:
             self.high = price
@@ -57,6 +47,24 @@ class BarClock:
             self.buy += size
         self.n += 1
         self.last = trade_id
+        return closed
+
+    def _turn(self, trade_id: int, time_ms: int, price: float) -> list[Bar]:
+        """Close the forming bar (and fill silent minutes); open the trade's minute."""
+        minute = time_ms - time_ms % MINUTE_MS
+        closed: list[Bar] = []
+        if self.open_ms >= 0:
+            closed.append(self.forming())
+            gap = (minute - self.open_ms) // MINUTE_MS - 1
+            if gap <= MAX_FILL_MINUTES:
+                c = self.close
+                for k in range(1, gap + 1):
+                    closed.append(Bar(self.open_ms + k * MINUTE_MS, c, c, c, c, 0.0, 0.0))
+        self.open_ms = minute
+        self.open = self.high = self.low = price
+        self.volume = self.buy = 0.0
+        self.n = 0
+        self.first = trade_id
         return closed
 
     def forming(self) -> Bar:

@@ -21,7 +21,7 @@ def test_a_bar_closes_when_the_first_trade_of_a_later_minute_arrives():
         (2, T0 + 20_000, 103.0, 2.0, -1),
         (3, T0 + 59_999, 99.0, 0.5, 1),
     ])
-    assert closed == []
+    assert not closed
     (bar,) = clock.update(4, T0 + MINUTE_MS, 101.0, 1.0, 1)
     assert bar == Bar(T0, 100.0, 103.0, 99.0, 99.0, 3.5, 1.5, 3, 1, 3)
     assert bar.sell_volume == 2.0
@@ -39,7 +39,7 @@ def test_minutes_without_trades_become_flat_bars_at_the_last_close():
 def test_a_trade_stamped_before_the_forming_minute_joins_it():
     clock = BarClock()
     clock.update(1, T0 + MINUTE_MS, 100.0, 1.0, 1)
-    assert clock.update(2, T0 + 59_000, 98.0, 1.0, -1) == []
+    assert not clock.update(2, T0 + 59_000, 98.0, 1.0, -1)
     assert clock.forming().low == 98.0
 
 

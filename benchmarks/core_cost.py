@@ -1,0 +1,53 @@
+"""Core cost: nanoseconds per trade of each analysis's pure fold, and of the bar clock alone.
+
+    python -m benchmarks.core_cost [--hours 8] [--repeat 5]
+
+Folds a simulated market through every catalogued analysis in one batch per run and
+reports the median of the repeats. The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+from feeder.sources.simulator import SimulationParams, simulate
+from omega_tasks.catalog import CATALOG
+from omega_tasks.core.analysis import Fold
+from omega_tasks.core.bars import BarClock
+from omega_tasks.core.types import Trades
+
+
+def clock_only(trades: Trades) -> None:
+    clock = BarClock()
+    update = clock.update
+    for row in trades.rows():
+        update(*row)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hours", type=float, default=8.0)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    trades = simulate(SimulationParams(hours=args.hours)).trades
+    n = len(trades)
+    costs: dict[str, float] = {}
+    runs = {"bar clock": lambda: clock_only(trades)}
+    for spec in CATALOG:
+        runs[spec.name] = lambda kind=spec.kind: Fold(kind()).feed(trades)
+    for name, run in runs.items():
+        times = []
+        for _ in range(args.repeat):
+            started = time.perf_counter_ns()
+            run()
+            times.append((time.perf_counter_ns() - started) / n)
+        costs[name] = round(statistics.median(times))
+        print(f"{name:<12} {costs[name]:>7,} ns/trade")
+    print(json.dumps({"benchmark": "core_cost", "trades": n, "ns_per_trade": costs}))
+
+
+if __name__ == "__main__":
+    main()
