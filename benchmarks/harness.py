@@ -36,22 +36,47 @@ def redis_url(preferred: str) -> Iterator[str]:
 
 def environment(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMEGA_")}
-    env.update(OMEGA_REDIS_URL=settings.redis_url, OMEGA_KEY_PREFIX=settings.key_prefix,
-               OMEGA_LOG_LEVEL="WARNING")
+    env.update(
+        OMEGA_REDIS_URL=settings.redis_url,
+        OMEGA_KEY_PREFIX=settings.key_prefix,
+        OMEGA_LOG_LEVEL="WARNING",
+    )
     return env
 
 
 @contextlib.contextmanager
-def workers(settings: Settings, groups: Sequence[Sequence[str]], concurrency: int,
-            pool: str = "prefork") -> Iterator[None]:
+def workers(
+    settings: Settings, groups: Sequence[Sequence[str]], concurrency: int, pool: str = "prefork"
+) -> Iterator[None]:
     """Run one ``celery worker`` process per queue group; stop them afterwards."""
     procs = []
     for n, queues in enumerate(groups):
-        procs.append(subprocess.Popen(
-            [str(BIN / "celery"), "-A", "omega_tasks", "worker", "-Q", ",".join(queues),
-             "--pool", pool, "-c", str(concurrency), "-n", f"bench{n}@%h",
-             "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "WARNING"],
-            env=environment(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        procs.append(
+            subprocess.Popen(
+                [
+                    str(BIN / "celery"),
+                    "-A",
+                    "omega_tasks",
+                    "worker",
+                    "-Q",
+                    ",".join(queues),
+                    "--pool",
+                    pool,
+                    "-c",
+                    str(concurrency),
+                    "-n",
+                    f"bench{n}@%h",
+                    "--without-heartbeat",
+                    "--without-mingle",
+                    "--without-gossip",
+                    "-l",
+                    "WARNING",
+                ],
+                env=environment(settings),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        )
     try:
         app = celery_app(settings)
         deadline = time.monotonic() + 60
@@ -66,8 +91,9 @@ def workers(settings: Settings, groups: Sequence[Sequence[str]], concurrency: in
             proc.wait(30)
 
 
-def run_pipeline(settings: Settings, source: Source, batch_max: int,
-                 batch_ms: int = 20) -> tuple[FeedReport, float, float]:
+def run_pipeline(
+    settings: Settings, source: Source, batch_max: int, batch_ms: int = 20
+) -> tuple[FeedReport, float, float]:
     """Feed a source through the real feeder; wait for every analysis.
 
     Returns the feed report, seconds to feed, seconds until every analysis covered the
@@ -76,8 +102,11 @@ def run_pipeline(settings: Settings, source: Source, batch_max: int,
     store = Store.connect(settings)
     app = celery_app(settings)
     queues = busy_queues(settings.queues)
-    feeder = Feeder(store, Publisher(store, app, queues, threading.Event()),
-                    MicroBatcher(batch_max, batch_ms / 1000))
+    feeder = Feeder(
+        store,
+        Publisher(store, app, queues, threading.Event()),
+        MicroBatcher(batch_max, batch_ms / 1000),
+    )
     started = time.perf_counter()
     report = feeder.run(source)
     fed = time.perf_counter() - started

@@ -47,8 +47,21 @@ class PacedSource(Source):
                 stop.wait((i + 1) / self.rate - (time.perf_counter() - started))
                 continue
             now = time.time_ns()
-            emit([Tick("bench", "BTC-USDT", t.ids[k], t.prices[k], t.sizes[k], t.sides[k],
-                       t.times_ms[k], now) for k in range(i, due)])
+            emit(
+                [
+                    Tick(
+                        "bench",
+                        "BTC-USDT",
+                        t.ids[k],
+                        t.prices[k],
+                        t.sizes[k],
+                        t.sides[k],
+                        t.times_ms[k],
+                        now,
+                    )
+                    for k in range(i, due)
+                ]
+            )
             self.sent_ns[i:due] = now
             i = due
 
@@ -99,8 +112,9 @@ def main() -> None:
             for rate in rates:
                 n = int(rate * args.seconds)
                 step = 1000 / rate
-                trades = replace(base[:n], times_ms=tuple(
-                    base.times_ms[0] + int(k * step) for k in range(n)))
+                trades = replace(
+                    base[:n], times_ms=tuple(base.times_ms[0] + int(k * step) for k in range(n))
+                )
                 store = Store.connect(settings)
                 progress = Progress(store)
                 source = PacedSource(trades, rate)
@@ -111,18 +125,30 @@ def main() -> None:
                     if spec.queue not in queues:
                         continue
                     ms = progress.latencies(spec.name, ids, source.sent_ns)
-                    per[spec.name] = {"p50_ms": round(float(np.percentile(ms, 50)), 1),
-                                      "p99_ms": round(float(np.percentile(ms, 99)), 1),
-                                      "max_ms": round(float(ms.max()), 1)}
-                    print(f"{rate:>6}/s  {spec.name:<10} p50 {per[spec.name]['p50_ms']:7.1f} ms"
-                          f"  p99 {per[spec.name]['p99_ms']:7.1f} ms"
-                          f"  max {per[spec.name]['max_ms']:7.1f} ms")
+                    per[spec.name] = {
+                        "p50_ms": round(float(np.percentile(ms, 50)), 1),
+                        "p99_ms": round(float(np.percentile(ms, 99)), 1),
+                        "max_ms": round(float(ms.max()), 1),
+                    }
+                    print(
+                        f"{rate:>6}/s  {spec.name:<10} p50 {per[spec.name]['p50_ms']:7.1f} ms"
+                        f"  p99 {per[spec.name]['p99_ms']:7.1f} ms"
+                        f"  max {per[spec.name]['max_ms']:7.1f} ms"
+                    )
                 results[str(rate)] = per
                 progress.pubsub.close()
                 clean(settings)
-    print(json.dumps({"benchmark": "latency", "batch_ms": settings.batch_ms,
-                      "batch_max": settings.batch_max, "seconds": args.seconds,
-                      "per_rate": results}))
+    print(
+        json.dumps(
+            {
+                "benchmark": "latency",
+                "batch_ms": settings.batch_ms,
+                "batch_max": settings.batch_max,
+                "seconds": args.seconds,
+                "per_rate": results,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

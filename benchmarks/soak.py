@@ -58,17 +58,33 @@ def main() -> None:
     hours = args.minutes * 60 * args.rate / MEAN_RATE / 3600 * 1.3
     samples = []
     with redis_url(args.redis) as url:
-        settings = Settings(redis_url=url, key_prefix="omega-bench",
-                            ticks_retained=args.retained, events_retained=20_000)
+        settings = Settings(
+            redis_url=url,
+            key_prefix="omega-bench",
+            ticks_retained=args.retained,
+            events_retained=20_000,
+        )
         store = Store.connect(settings)
         clean(settings)
-        env = environment(settings) | {"OMEGA_TICKS_RETAINED": str(args.retained),
-                                       "OMEGA_EVENTS_RETAINED": "20000"}
+        env = environment(settings) | {
+            "OMEGA_TICKS_RETAINED": str(args.retained),
+            "OMEGA_EVENTS_RETAINED": "20000",
+        }
         queues = busy_queues(settings.queues)
         with workers(settings, [[q] for q in queues], 1):
             feeder = subprocess.Popen(
-                [str(BIN / "omega"), "feed", "--simulate", "--hours", f"{hours:.1f}",
-                 "--speed", f"{speed:g}"], env=env, stdout=subprocess.DEVNULL)
+                [
+                    str(BIN / "omega"),
+                    "feed",
+                    "--simulate",
+                    "--hours",
+                    f"{hours:.1f}",
+                    "--speed",
+                    f"{speed:g}",
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+            )
             started = time.monotonic()
             k = store.symbol("sim", "BTC-USDT")
             while time.monotonic() - started < args.minutes * 60:
@@ -95,14 +111,21 @@ def main() -> None:
         values = [s[key] for s in samples]
         return {"start": values[0], "peak": max(values), "end": values[-1]}
 
-    result = {"benchmark": "soak", "minutes": args.minutes, "rate": args.rate,
-              "trades_fed": samples[-1]["trades"],
-              "feeder_kb": summary("feeder_kb"), "workers_kb": summary("workers_kb"),
-              "redis_bytes": summary("redis_bytes"),
-              "redis_bytes_per_retained_tick": round(per_tick, 1)}
+    result = {
+        "benchmark": "soak",
+        "minutes": args.minutes,
+        "rate": args.rate,
+        "trades_fed": samples[-1]["trades"],
+        "feeder_kb": summary("feeder_kb"),
+        "workers_kb": summary("workers_kb"),
+        "redis_bytes": summary("redis_bytes"),
+        "redis_bytes_per_retained_tick": round(per_tick, 1),
+    }
     for key in ("feeder_kb", "workers_kb", "redis_bytes"):
-        print(f"{key:<12} start {result[key]['start']:>12,}  peak {result[key]['peak']:>12,}"
-              f"  end {result[key]['end']:>12,}")
+        print(
+            f"{key:<12} start {result[key]['start']:>12,}  peak {result[key]['peak']:>12,}"
+            f"  end {result[key]['end']:>12,}"
+        )
     print(f"Redis bytes per retained tick: {per_tick:.1f}")
     print(json.dumps(result))
 

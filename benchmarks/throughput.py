@@ -4,6 +4,11 @@ Measures the batched design and, in the same run with the same workers, the naiv
 (one Celery task per tick per queue), and prints the ratio. The last line is JSON.
 
     python -m benchmarks.throughput [--ticks 300000] [--naive-ticks 3000]
+    python -m benchmarks.throughput --scaling [--ticks 300000]
+
+``--scaling`` instead runs the batched design with the queues split into the fleet's worker
+groups (traps+highfreq, fib+trends, ml+maintenance; one ``celery worker`` each), first with
+one process per group and then with two, and prints both rates.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from feeder.sources.simulator import SimulationParams, SimulatorSource, simulate
 from omega_tasks.catalog import busy_queues
 from omega_tasks.config import Settings
 
+WORKER_GROUPS = (("traps", "highfreq"), ("fib", "trends"), ("ml", "maintenance"))
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -27,43 +34,88 @@ def main() -> None:
     parser.add_argument("--naive-ticks", type=int, default=3_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help="compare 1 and 2 processes per worker group instead of naive",
+    )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     args = parser.parse_args()
     hours = args.ticks / 4.0 / 3600 * 1.1
     simulation = simulate(SimulationParams(hours=hours))
+    trades = simulation.trades[: args.ticks]
     with redis_url(args.redis) as url:
         settings = Settings(redis_url=url, key_prefix="omega-bench")
         queues = busy_queues(settings.queues)
         clean(settings)
+        if args.scaling:
+            groups = [[q for q in g if q in queues] for g in WORKER_GROUPS]
+            groups = [g for g in groups if g]
+            rates = {}
+            for concurrency in (1, 2):
+                with workers(settings, groups, concurrency):
+                    source = SimulatorSource(replace(simulation, trades=trades))
+                    report, _fed, total = run_pipeline(settings, source, args.batch)
+                clean(settings)
+                rates[concurrency] = report.trades / total
+                print(
+                    f"{len(groups)} worker groups x {concurrency} process(es): "
+                    f"{rates[concurrency]:,.0f} ticks/s"
+                )
+            print(
+                json.dumps(
+                    _common(queues, args)
+                    | {
+                        "benchmark": "throughput_scaling",
+                        "groups": groups,
+                        "ticks_per_s_by_processes_per_group": {
+                            k: round(v) for k, v in rates.items()
+                        },
+                    }
+                )
+            )
+            return
         with workers(settings, [queues], args.concurrency):
-            batched = SimulatorSource(replace(simulation, trades=simulation.trades[:args.ticks]))
-            report, fed, total = run_pipeline(settings, batched, args.batch)
+            report, fed, total = run_pipeline(
+                settings, SimulatorSource(replace(simulation, trades=trades)), args.batch
+            )
             clean(settings)
             naive = SimulatorSource(
-                replace(simulation, trades=simulation.trades[:args.naive_ticks]))
+                replace(simulation, trades=simulation.trades[: args.naive_ticks])
+            )
             naive_report, _naive_fed, naive_total = run_pipeline(settings, naive, 1)
         clean(settings)
     rate = report.trades / total
     naive_rate = naive_report.trades / naive_total
-    result = {
+    result = _common(queues, args) | {
         "benchmark": "throughput",
-        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "queues": list(queues),
         "ticks": report.trades,
-        "batch_max": args.batch,
+        "concurrency": args.concurrency,
         "feed_ticks_per_s": round(report.trades / fed),
         "ticks_per_s": round(rate),
         "naive_ticks": naive_report.trades,
         "naive_ticks_per_s": round(naive_rate, 1),
         "ratio": round(rate / naive_rate, 1),
     }
-    print(f"batched: {report.trades:,} ticks fully analysed in {total:.2f} s = {rate:,.0f} ticks/s "
-          f"(fed at {report.trades / fed:,.0f} ticks/s)")
-    print(f"naive:   {naive_report.trades:,} ticks, one task per tick per queue, in "
-          f"{naive_total:.2f} s = {naive_rate:,.0f} ticks/s")
+    print(
+        f"batched: {report.trades:,} ticks fully analysed in {total:.2f} s = {rate:,.0f} ticks/s "
+        f"(fed at {report.trades / fed:,.0f} ticks/s)"
+    )
+    print(
+        f"naive:   {naive_report.trades:,} ticks, one task per tick per queue, in "
+        f"{naive_total:.2f} s = {naive_rate:,.0f} ticks/s"
+    )
     print(f"ratio:   {rate / naive_rate:.1f}x")
     print(json.dumps(result))
+
+
+def _common(queues: tuple[str, ...], args: argparse.Namespace) -> dict[str, object]:
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "queues": list(queues),
+        "batch_max": args.batch,
+    }
 
 
 if __name__ == "__main__":
