@@ -96,6 +96,10 @@ class Settings:
         900, "seconds before an unacknowledged task is redelivered", _positive
     )
     task_retries: int = _setting(8, "retries of a task on a transient error", _non_negative)
+    feed_stale_s: float = _setting(
+        60.0, "a symbol with no trade for this many seconds is stale (event, unhealthy)",
+        _positive,
+    )
     data_dir: str = _setting("", "real exchange data (tests, evaluation); empty: ../shared/data")
     log_level: str = _setting(
         "INFO", "logging level", _one_of("DEBUG", "INFO", "WARNING", "ERROR")

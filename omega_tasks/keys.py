@@ -11,6 +11,7 @@ Per symbol, under ``{prefix}:{exchange}:{symbol}:``
     feed               hash: feed health (last trade id/time, connection, gaps, origin id)
 
 Shared: ``{prefix}:symbols`` (set of "exchange:symbol"), ``{prefix}:deadletter`` (stream),
+``{prefix}:beat`` (the lock held by the one running celery beat),
 channels ``{prefix}:events`` (every event) and ``{prefix}:progress`` (checkpoint advances).
 """
 
@@ -75,6 +76,10 @@ class Keys:
     @property
     def deadletter(self) -> str:
         return f"{self.prefix}:deadletter"
+
+    @property
+    def beat_lock(self) -> str:
+        return f"{self.prefix}:beat"
 
     @property
     def events_channel(self) -> str:

@@ -64,6 +64,8 @@ class Store:
         self.retention = retention
         self._append = client.register_script(_script("append"))
         self._commit = client.register_script(_script("commit"))
+        self._hold = client.register_script(_script("hold"))
+        self._release = client.register_script(_script("release"))
 
     @classmethod
     def connect(cls, settings: Settings) -> Store:
@@ -308,6 +310,42 @@ class Store:
             gone += self.redis.delete(key)
         self.redis.srem(self.keys.symbols, k.member)
         return gone
+
+    def trim(self, k: SymbolKeys) -> int:
+        """Hold a symbol's streams to their retention exactly; return the entries removed.
+
+        Writes trim approximately (whole stream nodes, cheaply), and only while a symbol is
+        written to; this brings every family back to its configured size.
+        """
+        last = self.last_trade(k)
+        floor = max(0, last[0] - self.retention.trades) if last is not None else 0
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xtrim(k.ticks, minid=f"{floor}-0", approximate=False)
+            pipe.xtrim(k.events, maxlen=self.retention.events, approximate=False)
+            pipe.zremrangebyscore(k.event_ids, "-inf", f"({floor}")
+            removed = pipe.execute()
+        return int(sum(removed))
+
+    def trim_dead_letters(self) -> int:
+        """Hold the dead-letter stream to its retention exactly; return the entries removed."""
+        removed = self.redis.xtrim(
+            self.keys.deadletter, maxlen=self.retention.deadletters, approximate=False
+        )
+        return int(removed)
+
+    # ---- the beat lock ----
+
+    def hold_beat_lock(self, holder: str, ttl_s: float) -> bool:
+        """Take the beat lock, or keep it if ``holder`` has it; True if ``holder`` has it."""
+        return bool(self._hold(keys=[self.keys.beat_lock], args=[holder, int(ttl_s * 1000)]))
+
+    def release_beat_lock(self, holder: str) -> None:
+        """Give up the beat lock if ``holder`` has it."""
+        self._release(keys=[self.keys.beat_lock], args=[holder])
+
+    def beat_lock_holder(self) -> str | None:
+        raw = self.redis.get(self.keys.beat_lock)
+        return raw.decode() if raw is not None else None
 
     # ---- dead letters ----
 

@@ -1,8 +1,9 @@
-"""Scheduled upkeep on the ``maintenance`` queue."""
+"""Scheduled upkeep on the ``maintenance`` queue (beat sends these: ``omega_tasks.schedule``)."""
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import redis
@@ -10,9 +11,19 @@ from celery import Task
 
 from omega_tasks.broker import OmegaApp
 from omega_tasks.catalog import CATALOG
+from omega_tasks.core.types import Finding
+from omega_tasks.health import FeedHealth
+from omega_tasks.messages import Event
 from omega_tasks.runner import run
 
 log = logging.getLogger(__name__)
+RETRY: dict[str, Any] = {
+    "bind": True,
+    "shared": False,
+    "ignore_result": False,  # rare and small: Flower and callers see what each run did
+    "autoretry_for": (redis.ConnectionError, redis.TimeoutError),
+    "retry_backoff": True,
+}
 
 
 def register(app: OmegaApp) -> None:
@@ -37,13 +48,39 @@ def register(app: OmegaApp) -> None:
                     advanced[f"{k.member}:{spec.name}"] = outcome.caught_up + len(last)
         return advanced
 
-    app.task(
-        catch_up,
-        name="omega.maintenance.catch_up",
-        bind=True,
-        shared=False,
-        ignore_result=True,
-        autoretry_for=(redis.ConnectionError, redis.TimeoutError),
-        retry_backoff=True,
-        max_retries=app.settings.task_retries,
-    )
+    def check_feeds(task: Task) -> dict[str, float]:
+        """Raise a ``feed/stale`` event for each symbol with no trade for too long.
+
+        The event's id is derived from the last trade, so a stall raises one event however
+        many checks see it; the next stall (after more trades) raises its own.
+        """
+        store = app.store
+        limit_s = app.settings.feed_stale_s
+        stale: dict[str, float] = {}
+        for exchange, symbol in store.symbols():
+            k = store.symbol(exchange, symbol)
+            health = FeedHealth.of(store.feed(k), time.time_ns())
+            if health is None or not health.stale(limit_s):
+                continue
+            stale[k.member] = round(health.age_s, 1)
+            evidence = {"last_trade_id": health.last_trade_id, "limit_s": limit_s,
+                        "age_s": round(health.age_s, 3)}
+            event = Event.of(exchange, symbol, "feed",
+                             Finding("stale", health.last_trade_id, health.last_trade_ms,
+                                     evidence))
+            if store.add_events(k, [event]):
+                log.warning("%s: no trade for %.0f s (limit %.0f s)", k.member, health.age_s,
+                            limit_s)
+        return stale
+
+    def trim(task: Task) -> int:
+        """Hold every key family to its retention exactly; return the entries removed."""
+        store = app.store
+        removed = store.trim_dead_letters()
+        for exchange, symbol in store.symbols():
+            removed += store.trim(store.symbol(exchange, symbol))
+        return removed
+
+    for fn in (catch_up, check_feeds, trim):
+        app.task(fn, name=f"omega.maintenance.{fn.__name__}",
+                 max_retries=app.settings.task_retries, **RETRY)
