@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from omega_tasks.core.analysis import Analysis
+from omega_tasks.core.fib_analysis import FibAnalysis
 from omega_tasks.core.threshold import ThresholdAnalysis
 
 
@@ -22,6 +23,7 @@ class AnalysisSpec:
 
 CATALOG: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(ThresholdAnalysis, "trends"),
+    AnalysisSpec(FibAnalysis, "fib"),
 )
 
 

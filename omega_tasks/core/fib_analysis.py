@@ -1,0 +1,291 @@
+"""The Fibonacci analysis: levels and zones as they change, their touches and the reactions.
+
+A target is a confluence zone or a level in no zone. It is touched at the trade that comes
+within ``touch_atr``·ATR14 (1m) of it or crosses it from the previous trade, once per target.
+The reaction is the move away from the target on the side price came from: it counts when it
+reaches one dynamic threshold (taken at the touch) within ``reaction_bars`` 1m bars after the
+touch's bar, and is reported at the trade that reaches it.
+
+Findings known at a bar close (legs, golden legs, zones forming and breaking) are reported at
+the trade that closed the bar, so every finding names the trade that made it known.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import astuple, dataclass
+from typing import Any, Self
+
+from omega_tasks.core.analysis import Analysis
+from omega_tasks.core.fibonacci import Changes, FibonacciLevels, FibParams, Zone
+from omega_tasks.core.threshold import ThresholdParams, Volatility
+from omega_tasks.core.types import MINUTE_MS, Bar, Finding
+
+
+@dataclass(frozen=True, slots=True)
+class TouchParams:
+    """How near counts as a touch (in ATR14, 1m) and how long a reaction may take (1m bars)."""
+
+    touch_atr: float = 0.1
+    reaction_bars: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What price can touch: a zone, or a level outside every zone."""
+
+    key: str
+    kind: str
+    lo: float
+    hi: float
+    ratios: tuple[float, ...]
+    timeframes: tuple[str, ...]
+    score: float
+
+    @property
+    def label(self) -> str:
+        """A short name, unique among the targets one trade can touch."""
+        if self.kind == "level":
+            return f"{self.timeframes[0]}:{self.ratios[0]:g}"
+        return f"zone:{zlib.crc32(self.key.encode()):08x}"
+
+    @classmethod
+    def of_zone(cls, zone: Zone) -> Target:
+        return cls(zone.key, "zone", zone.lo, zone.hi, zone.ratios, zone.timeframes, zone.score)
+
+
+class Watch:
+    """A touched target waiting for its reaction."""
+
+    __slots__ = ("best", "deadline_ms", "ref", "side", "target", "threshold", "trade_id", "worst")
+
+    def __init__(self, target: Target, side: int, ref: float, threshold: float,
+                 deadline_ms: int, trade_id: int, best: float = -math.inf,
+                 worst: float = math.inf) -> None:
+        self.target, self.side, self.ref, self.threshold = target, side, ref, threshold
+        self.deadline_ms, self.trade_id, self.best, self.worst = deadline_ms, trade_id, best, worst
+
+    def dump(self) -> list[Any]:
+        return [list(astuple(self.target)), self.side, self.ref, self.threshold,
+                self.deadline_ms, self.trade_id, self.best, self.worst]
+
+    @classmethod
+    def load(cls, data: list[Any]) -> Watch:
+        key, kind, lo, hi, ratios, frames, score = data[0]
+        return cls(Target(key, kind, lo, hi, tuple(ratios), tuple(frames), score), *data[1:])
+
+
+class FibAnalysis(Analysis):
+    """Fibonacci levels, confluence zones and golden legs per symbol, with touches and reactions."""
+
+    name = "fib"
+
+    def __init__(self, params: FibParams | None = None, touch: TouchParams | None = None,
+                 threshold: ThresholdParams | None = None) -> None:
+        self.levels = FibonacciLevels(params)
+        self.touch = touch or TouchParams()
+        self.volatility = Volatility(threshold or ThresholdParams())
+        self.targets: list[Target] = []
+        self.touched: set[str] = set()
+        self.sides: dict[str, int] = {}
+        self.watches: list[Watch] = []
+        self.pending: list[tuple[str, dict[str, Any], str]] = []
+        self.last_price = math.nan
+        self.trading = False
+        self.tolerance = math.nan
+        self.gate = (math.inf, -math.inf)
+        self.counts = [0, 0]
+
+    # -- bars ---------------------------------------------------------------------------
+
+    def on_bar(self, bar: Bar) -> list[Finding] | None:
+        vol = self.volatility
+        vol.update(bar)
+        atr = vol.atr.value if vol.warm else math.nan
+        changes = self.levels.update(bar, atr)
+        self.tolerance = self.touch.touch_atr * atr if math.isfinite(atr) else math.nan
+        if changes.zones_changed or changes.legs:
+            self._retarget(bar.close, changes)
+        self._breaks(bar)
+        self._regate()
+        return None
+
+    def _retarget(self, close: float, changes: Changes) -> None:
+        zones = self.levels.zones
+        known = set(self.sides)
+        self._build_targets()
+        self.touched &= {t.key for t in self.targets}
+        self.sides = {z.key: self.sides.get(z.key, _side(close, z.lo, z.hi)) for z in zones}
+        for leg in changes.legs:
+            levels = {f"{r:g}": leg.level(r) for r in self.levels.params.ratios}
+            self._later("leg", leg.evidence() | {"levels": levels}, leg.timeframe)
+        for golden in changes.golden_legs:
+            self._later("golden_leg", golden.evidence(), golden.timeframe)
+        for zone in zones:
+            if zone.key not in known:
+                target = Target.of_zone(zone)
+                self._later("zone_formed", zone.evidence(), target.label)
+
+    def _build_targets(self) -> None:
+        zones = self.levels.zones
+        in_zone = {lv.key for z in zones for lv in z.levels}
+        self.targets = [Target.of_zone(z) for z in zones] + [
+            Target(lv.key, "level", lv.price, lv.price, (lv.ratio,), (lv.timeframe,), 1.0)
+            for lv in self.levels.levels() if lv.key not in in_zone
+        ]
+
+    def _breaks(self, bar: Bar) -> None:
+        """Report zones a 1m close went through, having last closed beyond the other side."""
+        for zone in self.levels.zones:
+            side = _side(bar.close, zone.lo, zone.hi)
+            before = self.sides.get(zone.key, 0)
+            if side and before and side != before:
+                evidence = zone.evidence() | {"close": bar.close, "direction": side}
+                self._later("zone_broken", evidence, Target.of_zone(zone).label)
+            if side:
+                self.sides[zone.key] = side
+
+    def _later(self, kind: str, evidence: dict[str, Any], key: str) -> None:
+        if self.trading:  # warm-up bars before the first trade report nothing
+            self.pending.append((kind, evidence, key))
+
+    # -- trades -------------------------------------------------------------------------
+
+    def on_trade(
+        self, trade_id: int, time_ms: int, price: float, size: float, side: int
+    ) -> list[Finding] | None:
+        self.trading = True
+        found: list[Finding] | None = None
+        if self.pending:
+            found = [Finding(kind, trade_id, time_ms, evidence, key)
+                     for kind, evidence, key in self.pending]
+            self.pending = []
+        if self.watches:
+            found = self._react(trade_id, time_ms, price, found)
+        prev = self.last_price
+        self.last_price = price
+        lo, hi = (prev, price) if prev <= price else (price, prev)
+        if hi >= self.gate[0] or lo <= self.gate[1]:
+            found = self._touch(trade_id, time_ms, price, prev, found)
+            self._regate()
+        return found
+
+    def _touch(self, trade_id: int, time_ms: int, price: float, prev: float,
+               found: list[Finding] | None) -> list[Finding] | None:
+        tol = self.tolerance
+        lo, hi = (prev, price) if prev <= price else (price, prev)
+        threshold = self.volatility.threshold()
+        deadline = time_ms - time_ms % MINUTE_MS + (self.touch.reaction_bars + 1) * MINUTE_MS
+        for target in self.targets:
+            if target.key in self.touched or hi < target.lo - tol or lo > target.hi + tol:
+                continue
+            self.touched.add(target.key)
+            side = _side(prev, target.lo, target.hi) or (1 if prev >= price else -1)
+            ref = target.hi if side > 0 else target.lo
+            self.watches.append(Watch(target, side, ref, threshold * ref, deadline, trade_id))
+            self.counts[0] += 1
+            evidence = {
+                "target": target.kind, "level": ref, "lo": target.lo, "hi": target.hi,
+                "ratios": list(target.ratios), "timeframes": list(target.timeframes),
+                "score": target.score, "side": side, "price": price,
+                "threshold_price": threshold * ref,
+            }
+            found = (found or []) + [Finding("touch", trade_id, time_ms, evidence, target.label)]
+        return found
+
+    def _react(self, trade_id: int, time_ms: int, price: float,
+               found: list[Finding] | None) -> list[Finding] | None:
+        keep = []
+        for w in self.watches:
+            if time_ms >= w.deadline_ms:
+                continue
+            move = w.side * (price - w.ref)
+            w.best = max(w.best, move)
+            w.worst = min(w.worst, move)
+            if w.best < w.threshold:
+                keep.append(w)
+                continue
+            self.counts[1] += 1
+            evidence = {
+                "target": w.target.kind, "level": w.ref, "ratios": list(w.target.ratios),
+                "timeframes": list(w.target.timeframes), "score": w.target.score,
+                "side": w.side, "price": price, "touch_trade_id": w.trade_id,
+                "move_thr": move / w.threshold, "adverse_thr": max(0.0, -w.worst) / w.threshold,
+            }
+            key = f"{w.target.label}:{w.trade_id}"
+            found = (found or []) + [Finding("reaction", trade_id, time_ms, evidence, key)]
+        self.watches = keep
+        return found
+
+    def _regate(self) -> None:
+        """Find the nearest untouched target edges around the last price: only a trade
+        reaching one of them needs the full scan."""
+        tol, last = self.tolerance, self.last_price
+        if not (math.isfinite(tol) and math.isfinite(last)):
+            self.gate = (math.inf, -math.inf)
+            return
+        up, down = math.inf, -math.inf
+        for t in self.targets:
+            if t.key in self.touched:
+                continue
+            if t.lo - tol > last:
+                up = min(up, t.lo - tol)
+            elif t.hi + tol < last:
+                down = max(down, t.hi + tol)
+            else:
+                up, down = -math.inf, math.inf  # price sits in a fresh target: look at once
+                break
+        self.gate = (up, down)
+
+    # -- state --------------------------------------------------------------------------
+
+    def dump(self) -> Any:
+        return [
+            self.levels.dump(), self.volatility.dump(), list(astuple(self.touch)),
+            sorted(self.touched), sorted([k, s] for k, s in self.sides.items()),
+            [w.dump() for w in self.watches], self.last_price, self.trading, self.tolerance,
+            list(self.counts),
+        ]
+
+    @classmethod
+    def load(cls, data: Any) -> Self:
+        made = cls(touch=TouchParams(*data[2]))
+        made.levels = FibonacciLevels.load(data[0])
+        made.volatility = Volatility.load(data[1])
+        made._build_targets()
+        made.touched = set(data[3])
+        made.sides = {k: s for k, s in data[4]}
+        made.watches = [Watch.load(w) for w in data[5]]
+        made.last_price, made.trading, made.tolerance = data[6], data[7], data[8]
+        made.counts = list(data[9])
+        made._regate()
+        return made
+
+    def view(self) -> dict[str, Any]:
+        vol = self.volatility
+        frames = {}
+        for leg in self.levels.legs():
+            levels = {f"{r:g}": leg.level(r) for r in self.levels.params.ratios}
+            frames[leg.timeframe] = leg.evidence() | {"levels": levels}
+        zones = sorted(self.levels.zones, key=lambda z: -z.score)
+        return {
+            "warm": vol.warm,
+            "atr14": vol.atr.value if vol.atr.ready else None,
+            "legs": len(frames),
+            "zones": len(zones),
+            "touches": self.counts[0],
+            "reactions": self.counts[1],
+            "watching": len(self.watches),
+            "timeframes": frames,
+            "confluence": [z.evidence() for z in zones],
+        }
+
+
+def _side(price: float, lo: float, hi: float) -> int:
+    """+1 above the band, -1 below it, 0 inside (or unknown)."""
+    if price > hi:
+        return 1
+    if price < lo:
+        return -1
+    return 0
