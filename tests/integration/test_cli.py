@@ -31,6 +31,7 @@ def test_the_demo_runs_end_to_end_on_the_configured_redis(settings, store, tmp_p
     assert result.returncode == 0, result.stderr
     assert "Omega demo: simulated BTC-USDT" in result.stdout
     assert "threshold" in result.stdout and "warm=True" in result.stdout
+    assert "fib/leg" in result.stdout and "fib/touch" in result.stdout
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     k = store.symbol("sim", "BTC-USDT")
     assert store.snapshot(k, "threshold")[0] == int(store.feed(k)["last_trade_id"])

@@ -33,3 +33,9 @@ class Panels:
 
 Layer = Callable[[Panels, Sequence[Event]], None]
 LAYERS: dict[str, Layer] = {}
+
+
+# Drawings register below; they need ``Panels``, defined above.
+from omega_tasks.report.layers import fib  # noqa: E402
+
+LAYERS["fib"] = fib.draw
