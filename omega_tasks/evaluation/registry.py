@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from omega_tasks.evaluation import threshold
+from omega_tasks.evaluation import fib, threshold
 
-EVALUATIONS: dict[str, ModuleType] = {m.NAME: m for m in (threshold,)}
+EVALUATIONS: dict[str, ModuleType] = {m.NAME: m for m in (threshold, fib)}
