@@ -43,6 +43,8 @@ JOBS: tuple[Job, ...] = (
     Job("feed health", "omega.maintenance.check_feeds", 15.0),
     Job("catch up", "omega.maintenance.catch_up", 60.0),
     Job("trim", "omega.maintenance.trim", 300.0),
+    # 5m closes include every 15m, 1h and 4h close: their Fibonacci levels are current then.
+    Job("fib at bar closes", "omega.maintenance.catch_up", on_close(5), (("analyses", ("fib",)),)),
 )
 
 
