@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from omega_tasks.core.analysis import Analysis
 from omega_tasks.core.fib_analysis import FibAnalysis
+from omega_tasks.core.sweeps import HighFreqAnalysis, TrapAnalysis
 from omega_tasks.core.threshold import ThresholdAnalysis
 
 
@@ -24,6 +25,8 @@ class AnalysisSpec:
 CATALOG: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(ThresholdAnalysis, "trends"),
     AnalysisSpec(FibAnalysis, "fib"),
+    AnalysisSpec(TrapAnalysis, "traps"),
+    AnalysisSpec(HighFreqAnalysis, "highfreq"),
 )
 
 
