@@ -34,12 +34,12 @@ class BurstParams:
     """Defaults of the burst rule and the mode."""
 
     window_s: int = 60
-    cusum_sigmas: float = 2.0
-    min_reversals: int = 2
+    cusum_sigmas: float = 1.0
+    min_reversals: int = 3
     max_efficiency: float = 0.3
     rv_quantile: float = 0.8
     rv_history_bars: int = 1_440
-    rv_min_bars: int = 60
+    rv_min_bars: int = 30
     quiet_s: int = 120
 
 

@@ -37,7 +37,7 @@ class SweepParams:
 class SweepDetector:
     """Volatility, swings, the level book with its rules, and the burst mode, in one fold."""
 
-    __slots__ = ("burst", "fractal", "rules", "volatility", "zigzag")
+    __slots__ = ("burst", "contexts", "fractal", "rules", "sigma", "volatility", "zigzag")
 
     def __init__(self, params: SweepParams | None = None) -> None:
         p = params or SweepParams()
@@ -46,10 +46,17 @@ class SweepDetector:
         self.zigzag = ZigZag(p.zigzag_step_rate, p.zigzag_atr)
         self.rules = TrapRules(p.traps)
         self.burst = Burst(p.burst)
+        self._in_force()
+
+    def _in_force(self) -> None:
+        """Fix what holds until the next bar closes: σ, and the context with the mode off/on."""
+        vol = self.volatility
+        self.sigma = vol.sigma
+        self.contexts = tuple(Context(vol.atr.value, vol.threshold(hf_mode=on), on)
+                              for on in (False, True))
 
     def context(self) -> Context:
-        vol = self.volatility
-        return Context(vol.atr.value, vol.threshold(hf_mode=self.burst.on), self.burst.on)
+        return self.contexts[self.burst.on]
 
     def on_bar(self, bar: Bar) -> list[Finding]:
         vol = self.volatility
@@ -62,6 +69,7 @@ class SweepDetector:
             for swing in self.zigzag.update(bar, vol.atr.value):
                 self.rules.add(swing, "zigzag")
             self.rules.set_atr(vol.atr.value)
+        self._in_force()
         return found
 
     def on_trade(
@@ -70,9 +78,9 @@ class SweepDetector:
         vol = self.volatility
         if not vol.warm:
             return []
-        found = self.burst.on_trade(time_ms, price, vol.sigma)
+        found = self.burst.on_trade(time_ms, price, self.sigma)
         grabs, started = self.rules.on_trade(trade_id, time_ms, price, size, side,
-                                             self.context())
+                                             self.contexts[self.burst.on])
         for s in dict.fromkeys(started):
             found += self.burst.note_sweep(time_ms, s)
         if found:
@@ -94,6 +102,7 @@ class SweepDetector:
         made.zigzag = ZigZag.load(data[2])
         made.rules = TrapRules.load(data[3])
         made.burst = Burst.load(data[4])
+        made._in_force()
         return made
 
     def view(self) -> dict[str, Any]:

@@ -1,9 +1,8 @@
-import math
-
 import pytest
 
 from omega_tasks.core.highfreq import Burst, BurstParams
 from omega_tasks.core.sweeps import SweepDetector
+from omega_tasks.core.types import MINUTE_MS, Bar
 
 T0 = 1_736_208_000_000
 SIGMA = 0.001  # 1m σ: CUSUM events at 0.2 % moves
@@ -57,7 +56,7 @@ def test_a_steady_trend_is_no_burst():
 
 def test_a_chop_smaller_than_the_cusum_step_is_no_burst():
     burst = primed()
-    assert feed(burst, 0, [100.0 * (1.0005 if (n // 3) % 2 else 0.9995)
+    assert feed(burst, 0, [100.0 * (1.0004 if (n // 3) % 2 else 0.9996)
                            for n in range(120)]) == []
 
 
@@ -96,8 +95,10 @@ def test_a_restored_burst_detector_continues_exactly():
 
 def test_the_mode_scales_the_threshold_the_trap_rules_use():
     detector = SweepDetector()
-    detector.volatility.returns.var = 0.001**2
+    for i in range(40):
+        close = 100.0 * (1.002 if i % 2 else 0.998)
+        detector.on_bar(Bar(T0 + i * MINUTE_MS, 100.0, 100.3, 99.7, close, 1.0, 0.5, 3))
     off = detector.context().threshold
     detector.burst.on = True
     assert detector.context().threshold == pytest.approx(0.6 * off)
-    assert detector.context().hf_mode and not math.isnan(off)
+    assert detector.context().hf_mode and off > detector.volatility.params.floor
