@@ -36,6 +36,8 @@ LAYERS: dict[str, Layer] = {}
 
 
 # Drawings register below; they need ``Panels``, defined above.
-from omega_tasks.report.layers import fib  # noqa: E402
+from omega_tasks.report.layers import fib, traps  # noqa: E402
 
 LAYERS["fib"] = fib.draw
+LAYERS["traps"] = traps.draw
+LAYERS["highfreq"] = traps.draw_mode
