@@ -17,6 +17,9 @@ class FeedObserver:
     def gap(self, exchange: str, symbol: str, missing: int, closed: bool) -> None:
         """A skipped trade-id range was found; ``closed`` if backfill recovered all of it."""
 
+    def liquidation(self, exchange: str, symbol: str) -> None:
+        """A futures exchange reported a forced liquidation order."""
+
     def dead_letter(self, source: str, reason: str) -> None:
         """A message could not be used and went to the dead-letter stream."""
 
@@ -47,6 +50,10 @@ class Observers(FeedObserver):
     def gap(self, exchange: str, symbol: str, missing: int, closed: bool) -> None:
         for o in self.observers:
             o.gap(exchange, symbol, missing, closed)
+
+    def liquidation(self, exchange: str, symbol: str) -> None:
+        for o in self.observers:
+            o.liquidation(exchange, symbol)
 
     def dead_letter(self, source: str, reason: str) -> None:
         for o in self.observers:

@@ -18,8 +18,8 @@ from feeder.observer import FeedObserver
 from feeder.publisher import Publisher
 from feeder.retry import with_backoff
 from feeder.sequencer import Gap, Sequencer
-from feeder.sources import Item, Rejected, Source
-from omega_tasks.core.types import Finding
+from feeder.sources import Connection, Item, Liquidated, Quote, Rejected, Source
+from omega_tasks.core.types import Finding, Liquidation
 from omega_tasks.messages import Batch, Event, Tick
 from omega_tasks.store import Store
 
@@ -38,6 +38,8 @@ class FeedReport:
     gaps: int = 0
     gaps_closed: int = 0
     dead_letters: int = 0
+    liquidations: int = 0
+    reconnects: int = 0
     last_ids: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
@@ -64,6 +66,9 @@ class Feeder:
         self.report = FeedReport()
         self._buffer: queue.Queue[object] = queue.Queue(maxsize=buffer_chunks)
         self._resumed: set[tuple[str, str]] = set()
+        self._unplaced: dict[tuple[str, str], list[Liquidated]] = {}
+        self._placed: dict[tuple[str, str], list[Liquidation]] = {}
+        self._quotes: dict[tuple[str, str], Quote] = {}
 
     @property
     def stop(self) -> threading.Event:
@@ -116,6 +121,30 @@ class Feeder:
                 self._tick(item, now)
             elif isinstance(item, Rejected):
                 self._reject(item)
+            elif isinstance(item, Liquidated):
+                self.report.liquidations += 1
+                self.observer.liquidation(item.exchange, item.symbol)
+                self._unplaced.setdefault((item.exchange, item.symbol), []).append(item)
+            elif isinstance(item, Quote):
+                self._quotes[(item.exchange, item.symbol)] = item
+            elif isinstance(item, Connection):
+                self._connection(item)
+
+    def _connection(self, item: Connection) -> None:
+        """Report a connection change and show it in every carried symbol's feed health."""
+        self.observer.connection(item.exchange, item.state)
+        if item.state == "reconnecting":
+            self.report.reconnects += 1
+            self.observer.reconnect(item.exchange, item.reason)
+        for symbol in item.symbols:
+            self._show(item.exchange, symbol, connection=item.state,
+                       connection_reason=item.reason)
+
+    def _show(self, exchange: str, symbol: str, **fields: str | int | float) -> None:
+        """Set feed-health fields of a symbol."""
+        k = self.store.symbol(exchange, symbol)
+        with_backoff("recording feed health", lambda: self.store.set_feed(k, **fields),
+                     self.stop)
 
     def _reject(self, item: Rejected) -> None:
         self.report.dead_letters += 1
@@ -134,6 +163,10 @@ class Feeder:
         if gap is not None:
             for filled in self._fill(gap):
                 self._batch(filled, now)
+        if key in self._unplaced:  # liquidations seen before this trade go just before it
+            self._placed.setdefault(key, []).extend(
+                Liquidation(q.time_ms, q.side, q.price, q.size, tick.trade_id)
+                for q in self._unplaced.pop(key))
         self._batch(tick, now)
 
     def _batch(self, tick: Tick, now: float) -> None:
@@ -177,9 +210,18 @@ class Feeder:
         return filled
 
     def _publish(self, ticks: list[Tick]) -> None:
-        batch = Batch.of(ticks)
+        key = (ticks[0].exchange, ticks[0].symbol)
+        placed = self._placed.get(key, [])
+        due = [q for q in placed if q.before_trade_id <= ticks[-1].trade_id]
+        if due:
+            self._placed[key] = placed[len(due):]
+        batch = Batch.of(ticks, due)
         started = time.perf_counter()
         self.publisher.publish(batch)
+        quote = self._quotes.pop(key, None)
+        if quote is not None:  # the newest best bid/ask, written along with trade batches
+            self._show(*key, bid=quote.bid, bid_size=quote.bid_size, ask=quote.ask,
+                       ask_size=quote.ask_size, quote_received_ns=quote.received_ns)
         self.observer.batch_published(batch, time.perf_counter() - started)
         self.report.trades += len(batch)
         self.report.batches += 1

@@ -57,6 +57,15 @@ def _redis_url(value: str) -> str | None:
     return None
 
 
+def _ws_url(value: str) -> str | None:
+    return None if urlsplit(value).scheme in ("ws", "wss") else "must be a ws:// or wss:// URL"
+
+
+def _http_url(value: str) -> str | None:
+    ok = urlsplit(value).scheme in ("http", "https")
+    return None if ok else "must be an http:// or https:// URL"
+
+
 def _setting(default: Any, doc: str, check: Check | None = None) -> Any:
     return field(default=default, metadata={"doc": doc, "check": check})
 
@@ -99,6 +108,40 @@ class Settings:
     feed_stale_s: float = _setting(
         60.0, "a symbol with no trade for this many seconds is stale (event, unhealthy)",
         _positive,
+    )
+    binance_ws_url: str = _setting(
+        "wss://stream.binance.com:9443/stream", "Binance spot combined-stream websocket", _ws_url
+    )
+    binance_rest_url: str = _setting(
+        "https://api.binance.com", "Binance spot REST (trade backfill, klines)", _http_url
+    )
+    binance_usdm_ws_url: str = _setting(
+        "wss://fstream.binance.com/stream", "Binance USD-M futures combined-stream websocket",
+        _ws_url,
+    )
+    binance_usdm_rest_url: str = _setting(
+        "https://fapi.binance.com", "Binance USD-M futures REST (trade backfill, klines)",
+        _http_url,
+    )
+    coinbase_ws_url: str = _setting(
+        "wss://advanced-trade-ws.coinbase.com", "Coinbase Advanced Trade websocket", _ws_url
+    )
+    coinbase_rest_url: str = _setting(
+        "https://api.coinbase.com", "Coinbase Advanced Trade REST (recent-trade backfill, klines)", _http_url
+    )
+    watchdog_s: float = _setting(
+        30.0, "reconnect when no websocket message arrived for this many seconds", _positive
+    )
+    ping_interval_s: float = _setting(15.0, "seconds between websocket pings", _positive)
+    reconnect_max_s: float = _setting(
+        30.0, "cap of the jittered exponential backoff between reconnects", _positive
+    )
+    max_frame_bytes: int = _setting(
+        16_777_216, "websocket frames longer than this are dead-lettered", _positive
+    )
+    warmup_bars: int = _setting(
+        720, "closed 1m klines loaded over REST when a live feed starts (0: none)",
+        _non_negative,
     )
     data_dir: str = _setting("", "real exchange data (tests, evaluation); empty: ../shared/data")
     log_level: str = _setting(

@@ -1,0 +1,22 @@
+"""``omega replay`` as a user runs it: a real recording through Redis and real workers."""
+
+import pytest
+
+from tests.conftest import data_file
+from tests.integration.test_cli import omega
+
+pytestmark = pytest.mark.data
+
+
+def test_omega_replay_runs_a_binance_recording_through_the_whole_pipeline(settings, store):
+    path = data_file("binance_ws/spot_btcusdt_20240808.gz")
+    result = omega("replay", str(path), "--speed", "max",
+                   env={"OMEGA_REDIS_URL": settings.redis_url,
+                        "OMEGA_KEY_PREFIX": settings.key_prefix})
+    assert result.returncode == 0, result.stderr
+    assert "fed 9,757 trades" in result.stdout
+    assert "gaps 0" in result.stdout and "dead letters 0" in result.stdout
+    k = store.symbol("binance", "BTC-USDT")
+    assert store.snapshot(k, "threshold")[0] == 3735693015
+    assert len(store.trades_between(k, 3735683259, 3735693015)) == 9_757
+

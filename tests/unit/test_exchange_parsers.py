@@ -1,0 +1,245 @@
+"""Exchange parsers: real message shapes in, ticks out; bad input a dead letter, never a crash."""
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feeder.exchanges.binance import BinanceSpot, BinanceUsdm
+from feeder.exchanges.coinbase import Coinbase
+from feeder.exchanges.fields import normal_symbol
+from feeder.sources import Liquidated, Quote, Rejected
+from omega_tasks.errors import InputError
+from omega_tasks.messages import Tick
+
+NOW_NS = 1_723_161_300_000_000_000
+SPOT = BinanceSpot("ws://127.0.0.1:1/stream", "http://127.0.0.1:1")
+USDM = BinanceUsdm("ws://127.0.0.1:1/stream", "http://127.0.0.1:1")
+COINBASE = Coinbase("ws://127.0.0.1:1", "http://127.0.0.1:1")
+
+SPOT_TRADE = ('{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT",'
+              '"t":3735683259,"p":"61837.63000000","q":"0.02000000","T":1723161255342,'
+              '"m":true,"M":true}}')
+SPOT_QUOTE = ('{"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT",'
+              '"b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}}')
+USDM_TRADE = ('{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161256322,'
+              '"T":1723161256322,"s":"BTCUSDT","t":5266583935,"p":"61800.30","q":"0.006",'
+              '"X":"MARKET","m":false}}')
+USDM_LIQUIDATION = ('{"stream":"btcusdt@forceOrder","data":{"e":"forceOrder","E":1723161256400,'
+                    '"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"0.014",'
+                    '"p":"61700.10","ap":"61750.00","X":"FILLED","l":"0.014","z":"0.014",'
+                    '"T":1723161256399}}}')
+COINBASE_TRADES = json.dumps({
+    "channel": "market_trades", "timestamp": "2024-08-09T00:01:40.228568804Z",
+    "sequence_num": 0, "events": [{"type": "snapshot", "trades": [
+        {"product_id": "BTC-USD", "trade_id": "1068572090", "price": "65083.67",
+         "size": "0.002186", "time": "2024-08-09T00:01:38.514318Z", "side": "SELL"},
+        {"product_id": "BTC-USD", "trade_id": "1068572089", "price": "65083.66",
+         "size": "0.00064389", "time": "2024-08-09T00:01:37.139922Z", "side": "BUY"},
+    ]}]})
+COINBASE_HEARTBEAT = ('{"channel":"heartbeats","client_id":"","timestamp":'
+                      '"2024-08-09T00:01:40.1Z","sequence_num":3,"events":[{"current_time":'
+                      '"2024-08-09 00:01:40.1 +0000 UTC","heartbeat_counter":"3"}]}')
+
+
+def test_a_binance_spot_trade_becomes_a_tick_with_exact_fields_and_the_aggressor_side():
+    (tick,) = SPOT.parse(SPOT_TRADE, NOW_NS)
+    assert tick == Tick("binance", "BTC-USDT", 3735683259, 61837.63, 0.02, -1,
+                        1723161255342, NOW_NS)
+
+
+def test_a_book_ticker_is_a_quote_of_best_bid_and_ask():
+    (quote,) = SPOT.parse(SPOT_QUOTE, NOW_NS)
+    assert quote == Quote("binance", "BTC-USDT", 61837.63, 3.78826, 61837.64, 1.54698, NOW_NS)
+
+
+def test_futures_trades_and_liquidations_are_read_as_their_own_kinds():
+    (tick,) = USDM.parse(USDM_TRADE, NOW_NS)
+    assert (tick.exchange, tick.symbol, tick.trade_id, tick.side) == (
+        "binance-usdm", "BTC-USDT", 5266583935, 1)
+    (liquidation,) = USDM.parse(USDM_LIQUIDATION, NOW_NS)
+    assert liquidation == Liquidated("binance-usdm", "BTC-USDT", 1723161256399, -1, 61750.0,
+                                     0.014)
+
+
+def test_a_coinbase_snapshot_comes_out_in_trade_order_with_the_taker_side():
+    ticks = COINBASE.parse(COINBASE_TRADES, NOW_NS)
+    assert [t.trade_id for t in ticks] == [1068572089, 1068572090]
+    assert [t.side for t in ticks] == [-1, 1]  # Coinbase names the maker's side
+    assert ticks[1].exchange_ms == 1723161698514
+    assert ticks[1].symbol == "BTC-USD"
+
+
+@pytest.mark.parametrize("frame", [
+    '{"result":null,"id":1}',
+    '{"lastUpdateId":1,"bids":[],"asks":[]}',
+    '{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate"}}',
+    '{"stream":"btcusdt@aggTrade","data":{}}',
+])
+def test_binance_replies_and_unused_streams_are_skipped_not_dead_lettered(frame):
+    assert SPOT.parse(frame, NOW_NS) == []
+
+
+@pytest.mark.parametrize("frame", [
+    COINBASE_HEARTBEAT,
+    '{"channel":"subscriptions","events":[{"subscriptions":{"market_trades":["BTC-USD"]}}]}',
+])
+def test_coinbase_heartbeats_and_subscription_replies_are_skipped(frame):
+    assert COINBASE.parse(frame, NOW_NS) == []
+
+
+def _with(data_changes: dict, drop: str | None = None) -> str:
+    message = json.loads(SPOT_TRADE)
+    message["data"].update(data_changes)
+    if drop:
+        del message["data"][drop]
+    return json.dumps(message)
+
+
+@pytest.mark.parametrize(("frame", "reason"), [
+    ('{"stream":"btcusdt@trade","data":{"e":"tra', "malformed JSON"),
+    ('{"stream":"btcusdt@mystery","data":{}}', "unknown message type"),
+    ('{"hello":"world"}', "unknown message"),
+    ("[1,2,3]", "expected a JSON object"),
+    (_with({}, drop="p"), "missing field 'p'"),
+    (_with({"p": "abc"}), "p: expected a decimal string"),
+    (_with({"p": "-61837.63"}), "p: expected a decimal string"),
+    (_with({"p": "0.00000000"}), "p: must be above zero"),
+    (_with({"q": 0.02}), "q: expected a decimal string"),
+    (_with({"p": "1e5"}), "p: expected a decimal string"),
+    (_with({"p": "NaN"}), "p: expected a decimal string"),
+    (_with({"T": 17231612553420}), "T: absurd time"),
+    (_with({"T": 1000}), "T: absurd time"),
+    (_with({"T": "1723161255342"}), "T: expected epoch milliseconds"),
+    (_with({"t": -5}), "t: expected a non-negative integer id"),
+    (_with({"m": "yes"}), "m: expected true or false"),
+    (_with({"s": "XYZ"}), "unknown symbol"),
+])
+def test_bad_binance_input_is_rejected_with_its_reason_and_raw_bytes(frame, reason):
+    (rejected,) = SPOT.parse(frame, NOW_NS)
+    assert isinstance(rejected, Rejected)
+    assert reason in rejected.reason
+    assert rejected.raw == frame.encode()
+    assert rejected.source == "binance"
+
+
+def test_an_oversized_frame_is_rejected_keeping_its_head():
+    small = BinanceSpot("ws://127.0.0.1:1", "http://127.0.0.1:1", max_frame_bytes=100)
+    frame = SPOT_TRADE + " " * 200
+    (rejected,) = small.parse(frame, NOW_NS)
+    assert isinstance(rejected, Rejected)
+    assert rejected.reason.startswith(f"oversized frame: {len(frame)} bytes")
+    assert rejected.raw == frame.encode()[:65536]
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"side": "UP"}, "side: expected BUY or SELL"),
+    ({"time": "yesterday"}, "time: expected an ISO-8601 UTC time"),
+    ({"time": "2024-02-30T00:00:00Z"}, "not a calendar time"),
+    ({"trade_id": "12a"}, "trade_id: expected a non-negative integer id"),
+    ({"size": "-1"}, "size: expected a decimal string"),
+])
+def test_bad_coinbase_trades_are_rejected(change, reason):
+    message = json.loads(COINBASE_TRADES)
+    message["events"][0]["trades"][0].update(change)
+    (rejected,) = COINBASE.parse(json.dumps(message), NOW_NS)
+    assert isinstance(rejected, Rejected)
+    assert reason in rejected.reason
+
+
+def test_symbols_are_normalised_to_base_dash_quote():
+    assert normal_symbol("BTCUSDT") == "BTC-USDT"
+    assert normal_symbol("btcusdt") == "BTC-USDT"
+    assert normal_symbol("BTCFDUSD") == "BTC-FDUSD"
+    assert normal_symbol("BTC-USD") == "BTC-USD"
+    with pytest.raises(InputError):
+        normal_symbol("USDT")
+
+
+def test_subscriptions_name_every_stream_of_every_symbol():
+    (frame,) = USDM.subscriptions(["BTC-USDT", "ETH-USDT"])
+    assert json.loads(frame)["params"] == [
+        "btcusdt@trade", "btcusdt@bookTicker", "btcusdt@forceOrder",
+        "ethusdt@trade", "ethusdt@bookTicker", "ethusdt@forceOrder"]
+    channels = [json.loads(f)["channel"] for f in COINBASE.subscriptions(["BTC-USD"])]
+    assert channels == ["market_trades", "heartbeats"]
+
+
+# ---- fuzzing: whatever arrives, parse returns items and never raises ----
+
+ITEM_TYPES = (Tick, Quote, Liquidated, Rejected)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner,
+                                                                max_size=5),
+    max_leaves=20,
+)
+FIELD_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70),
+    st.floats(), st.text(max_size=25),
+    st.from_regex(r"-?\d{0,25}(\.\d{0,25})?(e\d{1,3})?", fullmatch=True),
+    st.just({}), st.just([]),
+)
+
+
+def _mutated(template: str):
+    """Real messages with fields changed, dropped or added at any depth."""
+    def mutate(data):
+        message = json.loads(template)
+        for path, value, drop in data:
+            node = message
+            for step in path[:-1]:
+                if isinstance(node, dict) and node:
+                    node = node[sorted(node)[step % len(node)]]
+                elif isinstance(node, list) and node:
+                    node = node[step % len(node)]
+            if isinstance(node, dict) and node:
+                key = sorted(node)[path[-1] % len(node)]
+                if drop:
+                    del node[key]
+                else:
+                    node[key] = value
+            elif isinstance(node, list) and node:
+                node[path[-1] % len(node)] = value
+        return json.dumps(message)
+
+    steps = st.lists(st.integers(0, 50), min_size=1, max_size=5)
+    return st.lists(st.tuples(steps, FIELD_VALUES, st.booleans()), min_size=1,
+                    max_size=4).map(mutate)
+
+
+def _check(exchange, frame) -> None:
+    items = exchange.parse(frame, NOW_NS)
+    assert isinstance(items, list)
+    assert all(isinstance(item, ITEM_TYPES) for item in items)
+    for item in items:
+        if isinstance(item, Tick):
+            assert item.price > 0 and item.size > 0 and item.side in (1, -1)
+        if isinstance(item, Rejected):
+            assert item.reason and isinstance(item.raw, bytes)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=200))
+def test_no_byte_string_makes_any_parser_raise(raw):
+    for exchange in (SPOT, USDM, COINBASE):
+        _check(exchange, raw)
+
+
+@settings(max_examples=100, deadline=None)
+@given(json_values)
+def test_no_json_value_makes_any_parser_raise(value):
+    frame = json.dumps(value)
+    for exchange in (SPOT, USDM, COINBASE):
+        _check(exchange, frame)
+
+
+@pytest.mark.parametrize(("exchange", "template"), [
+    (SPOT, SPOT_TRADE), (SPOT, SPOT_QUOTE), (USDM, USDM_TRADE), (USDM, USDM_LIQUIDATION),
+    (COINBASE, COINBASE_TRADES), (COINBASE, COINBASE_HEARTBEAT),
+])
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_no_mutation_of_a_real_message_makes_its_parser_raise(exchange, template, data):
+    _check(exchange, data.draw(_mutated(template)))
