@@ -127,7 +127,9 @@ class Settings:
         "wss://advanced-trade-ws.coinbase.com", "Coinbase Advanced Trade websocket", _ws_url
     )
     coinbase_rest_url: str = _setting(
-        "https://api.coinbase.com", "Coinbase Advanced Trade REST (recent-trade backfill, klines)", _http_url
+        "https://api.coinbase.com",
+        "Coinbase Advanced Trade REST (recent-trade backfill, klines)",
+        _http_url,
     )
     watchdog_s: float = _setting(
         30.0, "reconnect when no websocket message arrived for this many seconds", _positive

@@ -8,11 +8,21 @@ import os
 import sys
 from collections.abc import Sequence
 
-from omega_tasks.cli import config_cmd, demo, evaluate, events, feed, replay, state
+from omega_tasks.cli import (
+    config_cmd,
+    demo,
+    evaluate,
+    events,
+    feed,
+    record,
+    replay,
+    run,
+    state,
+)
 from omega_tasks.config import Settings
 from omega_tasks.errors import ConfigError, OmegaError
 
-COMMANDS = (demo, feed, replay, events, state, evaluate, config_cmd)
+COMMANDS = (demo, run, feed, record, replay, events, state, evaluate, config_cmd)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

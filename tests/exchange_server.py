@@ -1,0 +1,195 @@
+"""Local stand-ins for an exchange: a websocket server that replays real recorded frames and
+misbehaves on command, and a REST server for trade backfill and klines, both on 127.0.0.1."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import ServerConnection, serve
+
+from feeder.recordings import frames
+
+
+@dataclass
+class Script:
+    """What the websocket server sends and how it misbehaves.
+
+    Indices are positions in ``frames``. After a forced close the next connection resumes
+    ``rewind`` frames back, so it repeats trades the client already has (as a reconnect
+    that overlaps does).
+    """
+
+    frames: list[str]
+    close_at: set[int] = field(default_factory=set)
+    stall_at: set[int] = field(default_factory=set)
+    garbage_at: dict[int, str] = field(default_factory=dict)
+    skip_ids: tuple[int, int] | None = None
+    rewind: int = 0
+
+
+class ExchangeServer:
+    """A websocket server replaying a Script; counts connections and subscriptions."""
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.position = 0
+        self.connections = 0
+        self.subscriptions: list[str] = []
+        self.done = threading.Event()
+        self._fired: set[tuple[str, int]] = set()
+        self._server = serve(self._handle, "127.0.0.1", 0, compression=None,
+                             ping_interval=None, max_size=None)
+        self.port = self._server.socket.getsockname()[1]
+        self.url = f"ws://127.0.0.1:{self.port}/stream"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> ExchangeServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+    def _once(self, kind: str, index: int, armed: set[int]) -> bool:
+        if index in armed and (kind, index) not in self._fired:
+            self._fired.add((kind, index))
+            return True
+        return False
+
+    def _handle(self, conn: ServerConnection) -> None:
+        self.connections += 1
+        try:
+            self.subscriptions.append(str(conn.recv(timeout=5)))
+            s = self.script
+            while self.position < len(s.frames):
+                i = self.position
+                if self._once("close", i, s.close_at):
+                    self.position = max(0, i - s.rewind)
+                    conn.close()
+                    return
+                if self._once("stall", i, s.stall_at):
+                    self._wait_for_client_to_leave(conn)
+                    return
+                if i in s.garbage_at and self._once("garbage", i, set(s.garbage_at)):
+                    conn.send(s.garbage_at[i])
+                frame = s.frames[i]
+                if s.skip_ids is None or not _trade_id_in(frame, *s.skip_ids):
+                    conn.send(frame)
+                self.position = i + 1
+            self.done.set()
+            self._wait_for_client_to_leave(conn)
+        except ConnectionClosed:
+            return
+
+    @staticmethod
+    def _wait_for_client_to_leave(conn: ServerConnection) -> None:
+        try:
+            while True:
+                conn.recv()
+        except ConnectionClosed:
+            return
+
+
+def _trade_id_in(frame: str, lo: int, hi: int) -> bool:
+    at = frame.find('"t":')
+    if at < 0 or '"e":"trade"' not in frame:
+        return False
+    end = frame.find(",", at)
+    return lo <= int(frame[at + 4:end]) <= hi
+
+
+def trade_frames(*paths) -> list[str]:
+    """The trade frames of Binance recordings, in order."""
+    return [frame for path in paths for _, frame in frames(path) if '@trade"' in frame]
+
+
+@dataclass
+class Rest:
+    """What the REST server serves: trades by id (Binance rows) and 1m klines."""
+
+    trades: dict[int, dict] = field(default_factory=dict)
+    klines: list[list] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    fail_next: int = 0
+
+    @classmethod
+    def from_trade_frames(cls, trade_frames_: list[str]) -> Rest:
+        rest = cls()
+        for frame in trade_frames_:
+            d = json.loads(frame)["data"]
+            rest.trades[d["t"]] = {"id": d["t"], "price": d["p"], "qty": d["q"],
+                                   "quoteQty": "0", "time": d["T"], "isBuyerMaker": d["m"],
+                                   "isBestMatch": True}
+        return rest
+
+    def load_klines(self, path) -> None:
+        with gzip.open(path, "rt") as rows:
+            reader = csv.reader(rows)
+            next(reader)
+            for t, o, h, low, c, v in reader:
+                self.klines.append([int(t), o, h, low, c, v, int(t) + 59_999, "0", 10,
+                                    str(float(v) / 2), "0", "0"])
+
+
+@contextmanager
+def rest_server(rest: Rest) -> Iterator[str]:
+    """Serve ``rest`` over HTTP on 127.0.0.1; yield its base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            rest.requests.append(self.path)
+            url = urlsplit(self.path)
+            q = {k: v[0] for k, v in parse_qs(url.query).items()}
+            if rest.fail_next > 0:
+                rest.fail_next -= 1
+                return self._reply(503, {"code": -1, "msg": "try later"})
+            if url.path.endswith("/historicalTrades"):
+                first, limit = int(q["fromId"]), int(q.get("limit", 500))
+                rows = [rest.trades[i] for i in range(first, first + limit) if i in rest.trades]
+                return self._reply(200, rows)
+            if url.path.endswith("/klines"):
+                end, limit = int(q.get("endTime", 2**62)), int(q.get("limit", 500))
+                rows = [k for k in rest.klines if k[0] <= end][-limit:]
+                return self._reply(200, rows)
+            return self._reply(404, {"code": -1, "msg": "no such endpoint"})
+
+        def _reply(self, status: int, body: object) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def wait_for(condition, timeout_s: float, what: str) -> None:
+    """Wait until ``condition()`` holds, polling; fail naming ``what`` after the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+        time.sleep(0.01)

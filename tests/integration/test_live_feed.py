@@ -1,0 +1,192 @@
+"""A live feed against local stand-ins for Binance: a websocket server replaying the real
+recordings and misbehaving on command, and a REST server for backfill and klines."""
+
+import itertools
+import threading
+import time
+
+import pytest
+
+from feeder.batcher import MicroBatcher
+from feeder.exchanges.binance import BinanceSpot
+from feeder.observer import FeedObserver
+from feeder.publisher import Publisher
+from feeder.recordings import Recorder
+from feeder.rest import backfiller, warm_up
+from feeder.service import Feeder
+from feeder.sources.recording import RecordingSource
+from feeder.sources.websocket import Timing, WebSocketSource
+from omega_tasks.core.types import MINUTE_MS
+from tests.conftest import data_file
+from tests.exchange_server import ExchangeServer, Rest, Script, rest_server, trade_frames
+
+pytestmark = pytest.mark.data
+FAST = Timing(watchdog_s=5.0, ping_interval_s=0.5, backoff_first_s=0.05, backoff_max_s=0.2)
+
+
+class Heard(FeedObserver):
+    """Every report the feeder makes, with when it came."""
+
+    def __init__(self) -> None:
+        self.states: list[tuple[float, str]] = []
+        self.reconnects: list[str] = []
+        self.gaps: list[tuple[int, bool]] = []
+        self.duplicates = 0
+        self.dead_letters: list[str] = []
+        self.received = 0
+        self.last_trade_at = 0.0
+        self.quiet_since = 0.0
+
+    def trades_received(self, exchange, symbol, count):
+        self.received += count
+        self.last_trade_at = time.monotonic()
+
+    def duplicate_dropped(self, exchange, symbol):
+        self.duplicates += 1
+
+    def gap(self, exchange, symbol, missing, closed):
+        self.gaps.append((missing, closed))
+
+    def dead_letter(self, source, reason):
+        self.dead_letters.append(reason)
+
+    def connection(self, exchange, state):
+        self.states.append((time.monotonic(), state))
+        if state == "stale":
+            self.quiet_since = self.last_trade_at
+
+    def reconnect(self, exchange, reason):
+        self.reconnects.append(reason)
+
+
+@pytest.fixture(scope="module")
+def two_days():
+    return trade_frames(data_file("binance_ws/spot_btcusdt_20240808.gz"),
+                        data_file("binance_ws/spot_btcusdt_20240809.gz"))
+
+
+def first_id(frames):
+    return int(frames[0].split('"t":')[1].split(",")[0])
+
+
+def run_feed(store, server_url, rest_url, last_id, timing=FAST, recorder=None,
+             timeout_s=120.0):
+    """Feed from the websocket until trade ``last_id`` is stored; return report and observer."""
+    exchange = BinanceSpot(server_url, rest_url)
+    stop = threading.Event()
+    heard = Heard()
+    feeder = Feeder(store, Publisher(store, None, (), stop), MicroBatcher(1000, 0.02),
+                    backfill=backfiller(exchange), observer=heard,
+                    on_batch=lambda b: b.last_id >= last_id and stop.set())
+    deadline = threading.Timer(timeout_s, stop.set)
+    deadline.start()
+    try:
+        report = feeder.run(WebSocketSource(exchange, ["BTC-USDT"], timing, recorder))
+    finally:
+        deadline.cancel()
+    return report, heard
+
+
+def test_two_recorded_days_through_three_disconnects_and_a_skipped_range_keep_every_trade_once(
+        store, two_days):
+    first = first_id(two_days)
+    last = first + 19_903
+    skipped = (first + 12_000, first + 12_049)
+    script = Script(two_days, close_at={3_000, 9_000, 15_000}, skip_ids=skipped, rewind=40,
+                    garbage_at={5_000: "not json at all",
+                                7_000: '{"stream":"btcusdt@trade","data":{"e":"trade"}}'})
+    rest = Rest.from_trade_frames(two_days)
+    with ExchangeServer(script) as server, rest_server(rest) as rest_url:
+        report, heard = run_feed(store, server.url, rest_url, last)
+        assert server.connections == 4
+        assert len(set(server.subscriptions)) == 1 and "btcusdt@trade" in server.subscriptions[0]
+
+    k = store.symbol("binance", "BTC-USDT")
+    trades = store.trades_between(k, first, last)
+    assert len(trades) == 19_904
+    assert list(trades.ids) == list(range(first, last + 1))
+    assert report.trades == 19_904 and report.duplicates == 120 == heard.duplicates
+    (gap,) = [e for e in store.events(k) if e.detector == "feed"]
+    assert gap.kind == "gap" and gap.evidence["closed"] is True
+    assert (gap.evidence["first_missing_id"], gap.evidence["last_missing_id"]) == skipped
+    assert gap.evidence["backfilled"] == 50
+    assert heard.gaps == [(50, True)]
+    backfilled = {i for b in store.batches(k, first - 1, count=100) for i in b.backfilled}
+    assert backfilled == set(range(skipped[0], skipped[1] + 1))
+    assert len(heard.reconnects) == 3 == report.reconnects
+    assert all("closed" in reason for reason in heard.reconnects)
+    assert heard.dead_letters[0].startswith("malformed JSON")
+    assert heard.dead_letters[1] == "missing field 's'"
+    feed = store.feed(k)
+    assert feed["gaps_closed"] == "1" and "gaps_open" not in feed
+    assert feed["connection"] == "closed"
+
+
+def test_a_stall_is_noticed_by_the_watchdog_and_the_feed_reconnects_in_time(store, two_days):
+    timing = Timing(watchdog_s=1.0, ping_interval_s=0.3, backoff_first_s=0.1,
+                    backoff_max_s=0.3)
+    frames = two_days[:3_000]
+    first = first_id(frames)
+    with ExchangeServer(Script(frames, stall_at={1_000})) as server, \
+            rest_server(Rest()) as rest_url:
+        report, heard = run_feed(store, server.url, rest_url, first + 2_999, timing)
+        assert server.connections == 2
+    (stale_at,) = [t for t, state in heard.states if state == "stale"]
+    back_at = [t for t, state in heard.states if state == "connected"][1]
+    assert heard.reconnects == ["stale: no data for 1s"]
+    assert timing.watchdog_s <= stale_at - heard.quiet_since <= timing.watchdog_s + 0.5
+    assert back_at - heard.quiet_since <= timing.watchdog_s + timing.backoff_max_s + 0.5
+    assert report.trades == 3_000 and report.gaps == 0 and report.duplicates == 0
+
+
+def test_a_gap_the_exchange_cannot_fill_stays_open_and_visible(store, two_days):
+    frames = two_days[:2_000]
+    first = first_id(frames)
+    rest = Rest.from_trade_frames(frames)
+    for missing in range(first + 500, first + 510):
+        del rest.trades[missing]
+    rest.fail_next = 1  # one 503 first: retried, then the trades are simply not there
+    script = Script(frames, skip_ids=(first + 500, first + 509))
+    with ExchangeServer(script) as server, rest_server(rest) as rest_url:
+        report, heard = run_feed(store, server.url, rest_url, first + 1_999)
+    k = store.symbol("binance", "BTC-USDT")
+    (gap,) = store.events(k)
+    assert gap.evidence["closed"] is False and gap.evidence["missing"] == 10
+    assert heard.gaps == [(10, False)]
+    assert store.feed(k)["gaps_open"] == "1"
+    assert report.trades == 1_990
+
+
+def test_warm_up_loads_closed_klines_before_now_only_for_symbols_without_history(store):
+    rest = Rest()
+    rest.load_klines(data_file("klines_1m/binance_BTCUSDT_1m_20240726-20240825.csv.gz"))
+    now_ms = 1_723_161_255_342  # the first trade of the 2024-08-08 recording
+    with rest_server(rest) as rest_url:
+        exchange = BinanceSpot("ws://127.0.0.1:9/stream", rest_url)
+        assert warm_up(store, exchange, ["BTC-USDT"], 1_500, now_ms) == {"BTC-USDT": 1_500}
+        k = store.symbol("binance", "BTC-USDT")
+        bars = store.bars(k)
+        assert len(bars) == 1_500
+        assert bars[-1].close_ms == now_ms - now_ms % MINUTE_MS
+        assert all(b.open_ms - a.open_ms == MINUTE_MS for a, b in itertools.pairwise(bars))
+        store.set_feed(k, last_trade_id=1, last_trade_ms=now_ms)
+        assert warm_up(store, exchange, ["BTC-USDT"], 100, now_ms) == {"BTC-USDT": 0}
+        assert len(rest.requests) == 2  # 1,000 a page
+
+
+def test_a_recording_of_the_live_feed_replays_into_the_same_trades(store, two_days, tmp_path):
+    frames = two_days[:1_500]
+    first = first_id(frames)
+    recorder = Recorder(tmp_path / "live.gz")
+    with ExchangeServer(Script(frames)) as server, rest_server(Rest()) as rest_url:
+        run_feed(store, server.url, rest_url, first + 1_499, recorder=recorder)
+    recorder.close()
+    k = store.symbol("binance", "BTC-USDT")
+    live = store.trades_between(k, first, first + 1_499)
+    store.forget(k)
+    feeder = Feeder(store, Publisher(store, None, (), threading.Event()),
+                    MicroBatcher(1000, 0.02))
+    feeder.run(RecordingSource(tmp_path / "live.gz", BinanceSpot("ws://x", "http://x")))
+    replayed = store.trades_between(k, first, first + 1_499)
+    assert replayed.ids == live.ids and replayed.prices == live.prices
+    assert replayed.sides == live.sides and len(replayed) == 1_500
