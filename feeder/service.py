@@ -20,6 +20,7 @@ from feeder.retry import with_backoff
 from feeder.sequencer import Gap, Sequencer
 from feeder.sources import Connection, Item, Liquidated, Quote, Rejected, Source
 from omega_tasks.core.types import Finding, Liquidation
+from omega_tasks.keys import SymbolKeys
 from omega_tasks.messages import Batch, Event, Tick
 from omega_tasks.store import Store
 
@@ -133,12 +134,19 @@ class Feeder:
     def _connection(self, item: Connection) -> None:
         """Report a connection change and show it in every carried symbol's feed health."""
         self.observer.connection(item.exchange, item.state)
-        if item.state == "reconnecting":
+        reconnecting = item.state == "reconnecting"
+        if reconnecting:
             self.report.reconnects += 1
             self.observer.reconnect(item.exchange, item.reason)
         for symbol in item.symbols:
             self._show(item.exchange, symbol, connection=item.state,
                        connection_reason=item.reason)
+            if reconnecting:
+                self._count_reconnect(self.store.symbol(item.exchange, symbol))
+
+    def _count_reconnect(self, k: SymbolKeys) -> None:
+        with_backoff("counting a reconnect", lambda: self.store.count_feed(k, "reconnects"),
+                     self.stop)
 
     def _show(self, exchange: str, symbol: str, **fields: str | int | float) -> None:
         """Set feed-health fields of a symbol."""

@@ -180,6 +180,10 @@ class Store:
         """Set feed-health fields (connection status, gap counts, best bid/ask...)."""
         self.redis.hset(k.feed, mapping=fields)
 
+    def count_feed(self, k: SymbolKeys, name: str, by: int = 1) -> None:
+        """Add to a feed-health counter (reconnects...)."""
+        self.redis.hincrby(k.feed, name, by)
+
     def record_gap(self, k: SymbolKeys, event: Event, closed: bool) -> None:
         """Record a trade-id gap: its event, and the open or closed gap count in feed health."""
         if self.add_events(k, [event]):

@@ -119,7 +119,7 @@ def test_two_recorded_days_through_three_disconnects_and_a_skipped_range_keep_ev
     assert heard.dead_letters[1] == "missing field 's'"
     feed = store.feed(k)
     assert feed["gaps_closed"] == "1" and "gaps_open" not in feed
-    assert feed["connection"] == "closed"
+    assert feed["connection"] == "closed" and feed["reconnects"] == "3"
 
 
 def test_a_stall_is_noticed_by_the_watchdog_and_the_feed_reconnects_in_time(store, two_days):
