@@ -8,6 +8,7 @@ from omega_tasks.core.analysis import Analysis
 from omega_tasks.core.fib_analysis import FibAnalysis
 from omega_tasks.core.sweeps import HighFreqAnalysis, TrapAnalysis
 from omega_tasks.core.threshold import ThresholdAnalysis
+from omega_tasks.core.trends import TrendAnalysis
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,7 @@ class AnalysisSpec:
 
 CATALOG: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(ThresholdAnalysis, "trends"),
+    AnalysisSpec(TrendAnalysis, "trends"),
     AnalysisSpec(FibAnalysis, "fib"),
     AnalysisSpec(TrapAnalysis, "traps"),
     AnalysisSpec(HighFreqAnalysis, "highfreq"),

@@ -4,7 +4,8 @@
 
 σ is the EWM standard deviation (span 100) of 1m log returns from closed bars only, so the
 value in force during a minute was known when it opened (lagged one bar). thr is a fraction
-of price; ``thr · price`` is the move it stands for.
+of price; ``thr · price`` is the move it stands for. The regime is that of the 5m bars
+(``core/regime.py``): a 1m regime flips too often to steer a five-minute threshold.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any, Self
 
 from omega_tasks.core.analysis import Analysis
 from omega_tasks.core.indicators import Atr, Ewm
+from omega_tasks.core.regime import RegimeChange, RegimeTracker
 from omega_tasks.core.types import Bar, Finding
 
-REGIMES = ("unknown", "trending", "ranging", "volatile")
+REGIME_MINUTES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,34 +109,68 @@ class Volatility:
         return vol
 
 
+class DynamicThreshold:
+    """Volatility and the 5m regime, folded over closed 1m bars: the threshold in force."""
+
+    __slots__ = ("regime", "volatility")
+
+    def __init__(self, params: ThresholdParams | None = None) -> None:
+        self.volatility = Volatility(params or ThresholdParams())
+        self.regime = RegimeTracker(REGIME_MINUTES)
+
+    def update(self, bar: Bar) -> RegimeChange | None:
+        """Add a closed 1m bar; return the regime change it confirms, if any."""
+        self.volatility.update(bar)
+        return self.regime.update(bar)
+
+    @property
+    def warm(self) -> bool:
+        return self.volatility.warm
+
+    def value(self, hf_mode: bool = False) -> float:
+        """Return the threshold in force, a fraction of price."""
+        return self.volatility.threshold(self.regime.current, hf_mode)
+
+    def dump(self) -> list[Any]:
+        return [self.volatility.dump(), self.regime.dump()]
+
+    @classmethod
+    def load(cls, data: list[Any]) -> DynamicThreshold:
+        thr = cls.__new__(cls)
+        thr.volatility = Volatility.load(data[0])
+        thr.regime = RegimeTracker.load(data[1])
+        return thr
+
+
 class ThresholdAnalysis(Analysis):
     """The dynamic threshold and volatility state, as a snapshot per symbol."""
 
     name = "threshold"
+    version = 2
     wants_trades = False
 
     def __init__(self, params: ThresholdParams | None = None) -> None:
-        self.volatility = Volatility(params or ThresholdParams())
+        self.threshold = DynamicThreshold(params)
         self.bar_open_ms = 0
 
     def on_bar(self, bar: Bar) -> list[Finding] | None:
-        self.volatility.update(bar)
+        self.threshold.update(bar)
         self.bar_open_ms = bar.open_ms
         return None
 
     def dump(self) -> Any:
-        return [self.volatility.dump(), self.bar_open_ms]
+        return [self.threshold.dump(), self.bar_open_ms]
 
     @classmethod
     def load(cls, data: Any) -> Self:
         analysis = cls()
-        analysis.volatility = Volatility.load(data[0])
+        analysis.threshold = DynamicThreshold.load(data[0])
         analysis.bar_open_ms = data[1]
         return analysis
 
     def view(self) -> dict[str, Any]:
-        vol = self.volatility
-        thr = vol.threshold()
+        vol = self.threshold.volatility
+        thr = self.threshold.value()
         close = vol.last_close if vol.bars else None
         return {
             "warm": vol.warm,
@@ -143,7 +179,7 @@ class ThresholdAnalysis(Analysis):
             "close": close,
             "sigma_1m": vol.sigma,
             "atr14": vol.atr.value if vol.atr.ready else None,
-            "regime": "unknown",
+            "regime": self.threshold.regime.current,
             "threshold": thr,
             "threshold_price": thr * close if close is not None else None,
             "floor": vol.params.floor,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from omega_tasks.core.bars import BarClock
-from omega_tasks.core.threshold import ThresholdParams, Volatility
+from omega_tasks.core.threshold import DynamicThreshold, ThresholdParams
 from omega_tasks.core.types import Trades
 from omega_tasks.evaluation.stats import share
 
@@ -53,7 +53,7 @@ class Tally:
 
 def thresholds(trades: Trades, params: ThresholdParams | None = None) -> np.ndarray:
     """Return the dynamic threshold in force at each trade (NaN until warm)."""
-    vol = Volatility(params or ThresholdParams())
+    thr = DynamicThreshold(params)
     clock = BarClock()
     out = np.full(len(trades), np.nan)
     current = np.nan
@@ -61,8 +61,8 @@ def thresholds(trades: Trades, params: ThresholdParams | None = None) -> np.ndar
         closed = clock.update(*row)
         if closed:
             for bar in closed:
-                vol.update(bar)
-            current = vol.threshold() if vol.warm else np.nan
+                thr.update(bar)
+            current = thr.value() if thr.warm else np.nan
         out[i] = current
     return out
 

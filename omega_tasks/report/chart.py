@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from feeder.sources.simulator import Simulation
-from omega_tasks.core.threshold import ThresholdParams, Volatility
+from omega_tasks.core.threshold import DynamicThreshold, ThresholdParams
 from omega_tasks.core.types import Bar
 from omega_tasks.messages import Event
 from omega_tasks.report.layers import LAYERS, Panels
@@ -34,12 +34,12 @@ def _when(ms: Sequence[int] | np.ndarray) -> np.ndarray:
 
 def threshold_band(bars: Sequence[Bar], params: ThresholdParams | None = None) -> np.ndarray:
     """Return the threshold in force during each bar, in price (NaN while warming up)."""
-    vol = Volatility(params or ThresholdParams())
+    thr = DynamicThreshold(params)
     band = np.full(len(bars), np.nan)
     for i, bar in enumerate(bars):
-        if vol.warm:
-            band[i] = vol.threshold() * vol.last_close
-        vol.update(bar)
+        if thr.warm:
+            band[i] = thr.value() * thr.volatility.last_close
+        thr.update(bar)
     return band
 
 
