@@ -13,12 +13,12 @@ the trade that closed the bar, so every finding names the trade that made it kno
 from __future__ import annotations
 
 import math
-import zlib
 from dataclasses import astuple, dataclass
 from typing import Any, Self
 
 from omega_tasks.core.analysis import Analysis
-from omega_tasks.core.fibonacci import Changes, FibonacciLevels, FibParams, Zone
+from omega_tasks.core.fib_touch import Reactions, Target, Watch, side_of
+from omega_tasks.core.fibonacci import Changes, FibonacciLevels, FibParams
 from omega_tasks.core.threshold import ThresholdParams, Volatility
 from omega_tasks.core.types import MINUTE_MS, Bar, Finding
 
@@ -29,51 +29,6 @@ class TouchParams:
 
     touch_atr: float = 0.1
     reaction_bars: int = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """What price can touch: a zone, or a level outside every zone."""
-
-    key: str
-    kind: str
-    lo: float
-    hi: float
-    ratios: tuple[float, ...]
-    timeframes: tuple[str, ...]
-    score: float
-
-    @property
-    def label(self) -> str:
-        """A short name, unique among the targets one trade can touch."""
-        if self.kind == "level":
-            return f"{self.timeframes[0]}:{self.ratios[0]:g}"
-        return f"zone:{zlib.crc32(self.key.encode()):08x}"
-
-    @classmethod
-    def of_zone(cls, zone: Zone) -> Target:
-        return cls(zone.key, "zone", zone.lo, zone.hi, zone.ratios, zone.timeframes, zone.score)
-
-
-class Watch:
-    """A touched target waiting for its reaction."""
-
-    __slots__ = ("best", "deadline_ms", "ref", "side", "target", "threshold", "trade_id", "worst")
-
-    def __init__(self, target: Target, side: int, ref: float, threshold: float,
-                 deadline_ms: int, trade_id: int, best: float = -math.inf,
-                 worst: float = math.inf) -> None:
-        self.target, self.side, self.ref, self.threshold = target, side, ref, threshold
-        self.deadline_ms, self.trade_id, self.best, self.worst = deadline_ms, trade_id, best, worst
-
-    def dump(self) -> list[Any]:
-        return [list(astuple(self.target)), self.side, self.ref, self.threshold,
-                self.deadline_ms, self.trade_id, self.best, self.worst]
-
-    @classmethod
-    def load(cls, data: list[Any]) -> Watch:
-        key, kind, lo, hi, ratios, frames, score = data[0]
-        return cls(Target(key, kind, lo, hi, tuple(ratios), tuple(frames), score), *data[1:])
 
 
 class FibAnalysis(Analysis):
@@ -89,7 +44,7 @@ class FibAnalysis(Analysis):
         self.targets: list[Target] = []
         self.touched: set[str] = set()
         self.sides: dict[str, int] = {}
-        self.watches: list[Watch] = []
+        self.reactions = Reactions()
         self.pending: list[tuple[str, dict[str, Any], str]] = []
         self.last_price = math.nan
         self.trading = False
@@ -116,7 +71,7 @@ class FibAnalysis(Analysis):
         known = set(self.sides)
         self._build_targets()
         self.touched &= {t.key for t in self.targets}
-        self.sides = {z.key: self.sides.get(z.key, _side(close, z.lo, z.hi)) for z in zones}
+        self.sides = {z.key: self.sides.get(z.key, side_of(close, z.lo, z.hi)) for z in zones}
         for leg in changes.legs:
             levels = {f"{r:g}": leg.level(r) for r in self.levels.params.ratios}
             self._later("leg", leg.evidence() | {"levels": levels}, leg.timeframe)
@@ -138,7 +93,7 @@ class FibAnalysis(Analysis):
     def _breaks(self, bar: Bar) -> None:
         """Report zones a 1m close went through, having last closed beyond the other side."""
         for zone in self.levels.zones:
-            side = _side(bar.close, zone.lo, zone.hi)
+            side = side_of(bar.close, zone.lo, zone.hi)
             before = self.sides.get(zone.key, 0)
             if side and before and side != before:
                 evidence = zone.evidence() | {"close": bar.close, "direction": side}
@@ -161,8 +116,10 @@ class FibAnalysis(Analysis):
             found = [Finding(kind, trade_id, time_ms, evidence, key)
                      for kind, evidence, key in self.pending]
             self.pending = []
-        if self.watches:
-            found = self._react(trade_id, time_ms, price, found)
+        if self.reactions.watches:
+            reacted = self.reactions.update(time_ms, price)
+            if reacted:
+                found = self._reacted(reacted, trade_id, time_ms, price, found)
         prev = self.last_price
         self.last_price = price
         lo, hi = (prev, price) if prev <= price else (price, prev)
@@ -181,9 +138,9 @@ class FibAnalysis(Analysis):
             if target.key in self.touched or hi < target.lo - tol or lo > target.hi + tol:
                 continue
             self.touched.add(target.key)
-            side = _side(prev, target.lo, target.hi) or (1 if prev >= price else -1)
+            side = side_of(prev, target.lo, target.hi) or (1 if prev >= price else -1)
             ref = target.hi if side > 0 else target.lo
-            self.watches.append(Watch(target, side, ref, threshold * ref, deadline, trade_id))
+            self.reactions.watch(Watch(target, side, ref, threshold * ref, deadline, trade_id))
             self.counts[0] += 1
             evidence = {
                 "target": target.kind, "level": ref, "lo": target.lo, "hi": target.hi,
@@ -194,28 +151,19 @@ class FibAnalysis(Analysis):
             found = (found or []) + [Finding("touch", trade_id, time_ms, evidence, target.label)]
         return found
 
-    def _react(self, trade_id: int, time_ms: int, price: float,
-               found: list[Finding] | None) -> list[Finding] | None:
-        keep = []
-        for w in self.watches:
-            if time_ms >= w.deadline_ms:
-                continue
-            move = w.side * (price - w.ref)
-            w.best = max(w.best, move)
-            w.worst = min(w.worst, move)
-            if w.best < w.threshold:
-                keep.append(w)
-                continue
+    def _reacted(self, reacted: list[Watch], trade_id: int, time_ms: int, price: float,
+                 found: list[Finding] | None) -> list[Finding] | None:
+        for w in reacted:
             self.counts[1] += 1
             evidence = {
                 "target": w.target.kind, "level": w.ref, "ratios": list(w.target.ratios),
                 "timeframes": list(w.target.timeframes), "score": w.target.score,
                 "side": w.side, "price": price, "touch_trade_id": w.trade_id,
-                "move_thr": move / w.threshold, "adverse_thr": max(0.0, -w.worst) / w.threshold,
+                "move_thr": w.side * (price - w.ref) / w.threshold,
+                "adverse_thr": max(0.0, -w.worst) / w.threshold,
             }
             key = f"{w.target.label}:{w.trade_id}"
             found = (found or []) + [Finding("reaction", trade_id, time_ms, evidence, key)]
-        self.watches = keep
         return found
 
     def _regate(self) -> None:
@@ -244,7 +192,7 @@ class FibAnalysis(Analysis):
         return [
             self.levels.dump(), self.volatility.dump(), list(astuple(self.touch)),
             sorted(self.touched), sorted([k, s] for k, s in self.sides.items()),
-            [w.dump() for w in self.watches], self.last_price, self.trading, self.tolerance,
+            self.reactions.dump(), self.last_price, self.trading, self.tolerance,
             list(self.counts),
         ]
 
@@ -256,7 +204,7 @@ class FibAnalysis(Analysis):
         made._build_targets()
         made.touched = set(data[3])
         made.sides = {k: s for k, s in data[4]}
-        made.watches = [Watch.load(w) for w in data[5]]
+        made.reactions = Reactions.load(data[5])
         made.last_price, made.trading, made.tolerance = data[6], data[7], data[8]
         made.counts = list(data[9])
         made._regate()
@@ -276,16 +224,8 @@ class FibAnalysis(Analysis):
             "zones": len(zones),
             "touches": self.counts[0],
             "reactions": self.counts[1],
-            "watching": len(self.watches),
+            "watching": len(self.reactions),
             "timeframes": frames,
             "confluence": [z.evidence() for z in zones],
         }
 
-
-def _side(price: float, lo: float, hi: float) -> int:
-    """+1 above the band, -1 below it, 0 inside (or unknown)."""
-    if price > hi:
-        return 1
-    if price < lo:
-        return -1
-    return 0
