@@ -166,3 +166,16 @@ def test_levels_restored_from_a_dump_continue_identically():
     second = FibonacciLevels.load(first.dump())
     got += [second.update(b, 10.0) for b in bars[50:]]
     assert got == expected and second.dump() == whole.dump()
+
+
+def test_proximity_prefers_a_zone_to_a_single_golden_level_as_near():
+    levels = one_minute()
+    feed(levels, path([150, 100, 200, 170]))
+    golden = 202.0 - 0.618 * 104.0
+    levels.zones = tuple(confluence([level("5m", 0.5, golden - 0.5, 90.0, 190.0),
+                                     level("1h", 0.618, golden)],
+                                    width=2.5, golden_bonus=0.5))
+    near = proximity(levels, golden + 0.2, atr=10.0)
+    assert near is not None and near.kind == "zone"
+    assert near.timeframes == ("5m", "1h") and near.ratios == (0.5, 0.618)
+    assert near.score == 2.5 and near.distance_atr == pytest.approx(0.02)
