@@ -3,8 +3,8 @@
 A target is a confluence zone or a level in no zone. It is touched at the trade that comes
 within ``touch_atr``·ATR14 (1m) of it or crosses it from the previous trade, once per target.
 The reaction is the move away from the target on the side price came from: it counts when it
-reaches one dynamic threshold (taken at the touch) within ``reaction_bars`` 1m bars after the
-touch's bar, and is reported at the trade that reaches it.
+reaches one dynamic threshold (in force at the touch, 5m regime included) within
+``reaction_bars`` 1m bars after the touch's bar, and is reported at the trade that reaches it.
 
 Findings known at a bar close (legs, golden legs, zones forming and breaking) are reported at
 the trade that closed the bar, so every finding names the trade that made it known.
@@ -19,7 +19,7 @@ from typing import Any, Self
 from omega_tasks.core.analysis import Analysis
 from omega_tasks.core.fib_touch import Reactions, Target, Watch, side_of
 from omega_tasks.core.fibonacci import Changes, FibonacciLevels, FibParams
-from omega_tasks.core.threshold import ThresholdParams, Volatility
+from omega_tasks.core.threshold import DynamicThreshold, ThresholdParams
 from omega_tasks.core.types import MINUTE_MS, Bar, Finding
 
 
@@ -35,12 +35,13 @@ class FibAnalysis(Analysis):
     """Fibonacci levels, confluence zones and golden legs per symbol, with touches and reactions."""
 
     name = "fib"
+    version = 2
 
     def __init__(self, params: FibParams | None = None, touch: TouchParams | None = None,
                  threshold: ThresholdParams | None = None) -> None:
         self.levels = FibonacciLevels(params)
         self.touch = touch or TouchParams()
-        self.volatility = Volatility(threshold or ThresholdParams())
+        self.threshold = DynamicThreshold(threshold)
         self.targets: list[Target] = []
         self.touched: set[str] = set()
         self.sides: dict[str, int] = {}
@@ -55,8 +56,8 @@ class FibAnalysis(Analysis):
     # -- bars ---------------------------------------------------------------------------
 
     def on_bar(self, bar: Bar) -> list[Finding] | None:
-        vol = self.volatility
-        vol.update(bar)
+        self.threshold.update(bar)
+        vol = self.threshold.volatility
         atr = vol.atr.value if vol.warm else math.nan
         changes = self.levels.update(bar, atr)
         self.tolerance = self.touch.touch_atr * atr if math.isfinite(atr) else math.nan
@@ -132,7 +133,7 @@ class FibAnalysis(Analysis):
                found: list[Finding] | None) -> list[Finding] | None:
         tol = self.tolerance
         lo, hi = (prev, price) if prev <= price else (price, prev)
-        threshold = self.volatility.threshold()
+        threshold = self.threshold.value()
         deadline = time_ms - time_ms % MINUTE_MS + (self.touch.reaction_bars + 1) * MINUTE_MS
         for target in self.targets:
             if target.key in self.touched or hi < target.lo - tol or lo > target.hi + tol:
@@ -190,7 +191,7 @@ class FibAnalysis(Analysis):
 
     def dump(self) -> Any:
         return [
-            self.levels.dump(), self.volatility.dump(), list(astuple(self.touch)),
+            self.levels.dump(), self.threshold.dump(), list(astuple(self.touch)),
             sorted(self.touched), sorted([k, s] for k, s in self.sides.items()),
             self.reactions.dump(), self.last_price, self.trading, self.tolerance,
             list(self.counts),
@@ -200,7 +201,7 @@ class FibAnalysis(Analysis):
     def load(cls, data: Any) -> Self:
         made = cls(touch=TouchParams(*data[2]))
         made.levels = FibonacciLevels.load(data[0])
-        made.volatility = Volatility.load(data[1])
+        made.threshold = DynamicThreshold.load(data[1])
         made._build_targets()
         made.touched = set(data[3])
         made.sides = {k: s for k, s in data[4]}
@@ -211,7 +212,7 @@ class FibAnalysis(Analysis):
         return made
 
     def view(self) -> dict[str, Any]:
-        vol = self.volatility
+        vol = self.threshold.volatility
         frames = {}
         for leg in self.levels.legs():
             levels = {f"{r:g}": leg.level(r) for r in self.levels.params.ratios}
@@ -220,6 +221,7 @@ class FibAnalysis(Analysis):
         return {
             "warm": vol.warm,
             "atr14": vol.atr.value if vol.atr.ready else None,
+            "regime": self.threshold.regime.current,
             "legs": len(frames),
             "zones": len(zones),
             "touches": self.counts[0],
