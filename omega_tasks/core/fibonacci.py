@@ -338,7 +338,10 @@ class FibonacciLevels:
 
 @dataclass(frozen=True, slots=True)
 class Proximity:
-    """A golden level or confluence zone near a price, and how near."""
+    """A golden level or confluence zone near a price, and how near.
+
+    ``members`` pairs each level with its timeframe and ratio: ``(timeframe, ratio, price)``.
+    """
 
     kind: str
     lo: float
@@ -347,13 +350,16 @@ class Proximity:
     ratios: tuple[float, ...]
     timeframes: tuple[str, ...]
     score: float
+    members: tuple[tuple[str, float, float], ...]
 
     def evidence(self) -> dict[str, Any]:
+        """Return the JSON-friendly facts an event carries about it."""
         return {
             "kind": self.kind, "level": (self.lo + self.hi) / 2, "lo": self.lo, "hi": self.hi,
             "distance_atr": self.distance_atr, "ratios": list(self.ratios),
             "timeframes": list(self.timeframes), "score": self.score,
             "golden": any(r in GOLDEN for r in self.ratios),
+            "members": [list(m) for m in self.members],
         }
 
 
@@ -362,8 +368,10 @@ def proximity(
 ) -> Proximity | None:
     """Return the nearest golden level or confluence zone within ``within_atr``·ATR of price.
 
-    Distance to a zone is 0 inside it; at equal distance a zone wins over a single level,
-    then the higher score. None when nothing is that near, or the ATR is not known yet.
+    ``levels`` is any ``FibonacciLevels`` fed closed 1m bars up to now (with the same ATR14
+    as ``atr``), so the answer uses no forming bar. Distance to a zone is 0 inside it; at
+    equal distance a zone wins over a single level, then the higher score. None when nothing
+    is that near, or the ATR is not known yet. Pure: it reads ``levels`` and changes nothing.
     """
     if not (math.isfinite(atr) and atr > 0):
         return None
@@ -371,12 +379,13 @@ def proximity(
     found: Proximity | None = None
     candidates: list[Proximity] = [
         Proximity("zone", z.lo, z.hi, _distance(price, z.lo, z.hi) / atr, z.ratios,
-                  z.timeframes, z.score)
+                  z.timeframes, z.score,
+                  tuple((lv.timeframe, lv.ratio, lv.price) for lv in z.levels))
         for z in levels.zones
     ]
     candidates += [
         Proximity("golden_level", lv.price, lv.price, abs(price - lv.price) / atr, (lv.ratio,),
-                  (lv.timeframe,), 1.0)
+                  (lv.timeframe,), 1.0, ((lv.timeframe, lv.ratio, lv.price),))
         for lv in levels.levels() if lv.golden
     ]
     for candidate in candidates:

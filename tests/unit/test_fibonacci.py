@@ -124,6 +124,7 @@ def test_proximity_names_the_golden_level_or_zone_a_price_is_near():
     assert near.ratios == (0.618,) and near.timeframes == ("1m",)
     assert near.distance_atr == pytest.approx(0.1)
     assert near.evidence()["golden"] is True
+    assert near.evidence()["members"] == [["1m", 0.618, pytest.approx(golden)]]
     assert proximity(levels, golden + 3.0, atr=10.0) is None
     assert proximity(levels, 202.0 - 0.5 * 104.0, atr=10.0) is None  # 0.5 is not golden
     assert proximity(levels, golden, atr=math.nan) is None
@@ -179,3 +180,4 @@ def test_proximity_prefers_a_zone_to_a_single_golden_level_as_near():
     assert near is not None and near.kind == "zone"
     assert near.timeframes == ("5m", "1h") and near.ratios == (0.5, 0.618)
     assert near.score == 2.5 and near.distance_atr == pytest.approx(0.02)
+    assert near.members == (("5m", 0.5, golden - 0.5), ("1h", 0.618, golden))
