@@ -1,0 +1,143 @@
+"""``omega evaluate traps``: do grabs, traps and burst mode reverse more often than chance?
+
+Each event claims a direction: a grab or trap of a swing high says down (``direction`` in its
+evidence), of a swing low up; ``hf_mode_on`` says the move of the burst window before it
+will turn. Its outcome is whether price then moved one dynamic threshold (the one in force,
+regime included) that way before moving one threshold the other way, within the horizon.
+The baseline is the same measure at random trades of the same data, with the events'
+directions and the threshold in force there. Events whose horizon outlasts the data, or
+that fired before the threshold was warm, are left out of both.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from omega_tasks.core.analysis import Fold
+from omega_tasks.core.highfreq import OFF, ON
+from omega_tasks.core.sweeps import HighFreqAnalysis, SweepParams, TrapAnalysis
+from omega_tasks.core.threshold import ThresholdParams
+from omega_tasks.core.traps import GRAB, TRAP, TrapParams
+from omega_tasks.core.types import Finding, Trades
+from omega_tasks.evaluation.data import MarketData
+from omega_tasks.evaluation.forward import Signal, Tally, baseline, evaluate, thresholds
+from omega_tasks.evaluation.stats import table, wilson
+
+NAME = "traps"
+HELP = "grabs, traps and burst mode: reversal by one threshold first, against random times"
+KINDS = (*GRAB.values(), *TRAP.values(), ON)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    traps, threshold = TrapParams(), ThresholdParams()
+    parser.add_argument("--horizon-min", type=int, default=30, help="minutes to wait for a move")
+    parser.add_argument("--draws", type=int, default=20, help="random times per event")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--trap-bars", type=int, default=traps.trap_bars,
+                        help="bars a bull/bear trap may take to close back inside")
+    parser.add_argument("--epsilon-atr", type=float, default=traps.epsilon_atr,
+                        help="how far beyond a level a sweep must trade, in ATR14")
+    parser.add_argument("--k", type=float, default=threshold.k,
+                        help="threshold multiplier k in [1, 2]")
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An event as a directional signal, with what it says about itself."""
+
+    signal: Signal
+    confidence: float
+    source: str
+
+
+def detect(trades: Trades, params: SweepParams) -> list[Finding]:
+    """Run both published analyses of the sweep detector over the trades."""
+    found = Fold(TrapAnalysis(params)).feed(trades) + Fold(HighFreqAnalysis(params)).feed(trades)
+    return sorted(found, key=lambda f: (f.trade_id, f.kind))
+
+
+def claims(trades: Trades, findings: Sequence[Finding], in_force: np.ndarray,
+           horizon_ms: int, window_s: int) -> list[Claim]:
+    """Turn events into signals; drop those without a threshold or a full horizon."""
+    ids = np.asarray(trades.ids, dtype=np.int64)
+    times = np.asarray(trades.times_ms, dtype=np.int64)
+    prices = np.asarray(trades.prices, dtype=float)
+    out = []
+    for f in findings:
+        if f.kind == OFF:
+            continue
+        i = int(np.searchsorted(ids, f.trade_id))
+        if not np.isfinite(in_force[i]) or times[i] + horizon_ms > times[-1]:
+            continue
+        if f.kind == ON:
+            before = int(np.searchsorted(times, times[i] - window_s * 1000))
+            direction = -int(np.sign(prices[i] - prices[before]))
+            source, conf = f.evidence["reason"], np.nan
+        else:
+            direction = f.evidence["direction"]
+            source, conf = f.evidence["swing"]["source"], f.evidence["confidence"]
+        if direction:
+            out.append(Claim(Signal(f.kind, i, direction, float(in_force[i])), conf, source))
+    return out
+
+
+def run(data: MarketData, args: argparse.Namespace) -> str:
+    trades = data.trades
+    params = SweepParams(threshold=ThresholdParams(k=args.k),
+                         traps=TrapParams(epsilon_atr=args.epsilon_atr, trap_bars=args.trap_bars))
+    horizon_ms = args.horizon_min * 60_000
+    in_force = thresholds(trades, params.threshold)
+    found = detect(trades, params)
+    made = claims(trades, found, in_force, horizon_ms, params.burst.window_s)
+    outcomes = evaluate(trades, [c.signal for c in made], horizon_ms)
+    days = (trades.times_ms[-1] - trades.times_ms[0]) / 86_400_000
+
+    def row(label: str, keep: Callable[[Claim], bool], count: int | None = None) -> list[str]:
+        picked = [n for n, c in enumerate(made) if keep(c)]
+        signals = [made[n].signal for n in picked]
+        random = baseline(trades, signals, horizon_ms, in_force, args.draws, args.seed)
+        mine, theirs = Tally.of(outcomes[picked]), Tally.of(random)
+        total = len(picked) if count is None else count
+        return [label, f"{total / days:.1f}", f"{len(picked):,}", mine.share(), theirs.share(),
+                verdict(mine, theirs)]
+
+    rows = [row(kind, of_kind(kind), sum(1 for f in found if f.kind == kind)) for kind in KINDS]
+    rows.append([OFF, f"{sum(1 for f in found if f.kind == OFF) / days:.1f}", "", "", "", ""])
+    grabs, traps = set(GRAB.values()), set(TRAP.values())
+    rows += [
+        row("all grabs", lambda c: c.signal.kind in grabs),
+        row("grabs, confidence ≥ 0.5", lambda c: c.signal.kind in grabs and c.confidence >= 0.5),
+        row("grabs, confidence < 0.5", lambda c: c.signal.kind in grabs and c.confidence < 0.5),
+        row("grabs of fractal swings", lambda c: c.signal.kind in grabs and c.source == "fractal"),
+        row("grabs of zigzag swings", lambda c: c.signal.kind in grabs and c.source == "zigzag"),
+        row("all bull/bear traps", lambda c: c.signal.kind in traps),
+    ]
+    head = (f"{data.source} ({'candles, 4-point path' if data.from_candles else 'trades'}), "
+            f"{days:.1f} days, {len(trades):,} trades; reversal: one threshold (k = {args.k:g}) "
+            f"that way before one the other way, within {args.horizon_min} min; "
+            f"trap bars {args.trap_bars}, ε {args.epsilon_atr:g}·ATR14; "
+            f"{args.draws} random times per event")
+    return head + "\n\n" + table(
+        ["event", "per day", "scored", "reversed first (95 %)", "random times (95 %)",
+         "beats random"], rows)
+
+
+def of_kind(kind: str) -> Callable[[Claim], bool]:
+    return lambda c: c.signal.kind == kind
+
+
+def verdict(mine: Tally, theirs: Tally) -> str:
+    """Say whether the events' share lies above, below or within the baseline's interval."""
+    if not mine.decided or not theirs.decided:
+        return ""
+    lo, hi = wilson(mine.reversed, mine.decided)
+    base_lo, base_hi = wilson(theirs.reversed, theirs.decided)
+    if lo > base_hi:
+        return "yes"
+    if hi < base_lo:
+        return "no (worse)"
+    return "no (within)"

@@ -1,0 +1,69 @@
+import argparse
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from feeder.sources.simulator import SimulationParams, simulate
+from omega_tasks.core.sweeps import SweepParams
+from omega_tasks.evaluation import traps
+from omega_tasks.evaluation.data import MarketData
+from omega_tasks.evaluation.forward import Tally, thresholds
+
+ARGS = argparse.Namespace(horizon_min=30, draws=5, seed=0, trap_bars=3, epsilon_atr=0.05, k=1.5)
+
+
+@pytest.fixture(scope="module")
+def market():
+    trades = simulate(SimulationParams(seed=3, hours=6.0)).trades
+    return trades, traps.detect(trades, SweepParams())
+
+
+def rows(out):
+    return {cells[0]: cells for cells in (
+        [c.strip() for c in line.strip("|").split("|")] for line in out.splitlines()
+        if line.startswith("| ") and "per day" not in line)}
+
+
+def test_the_table_counts_every_kind_the_detector_found(market):
+    trades, found = market
+    out = traps.run(MarketData(trades, False, "sim"), ARGS)
+    table = rows(out)
+    days = (trades.times_ms[-1] - trades.times_ms[0]) / 86_400_000
+    counts = Counter(f.kind for f in found)
+    assert counts["liquidity_grab_high"] and counts["hf_mode_on"]
+    for kind in (*traps.KINDS, traps.OFF):
+        assert table[kind][1] == f"{counts[kind] / days:.1f}"
+    grabs = int(table["all grabs"][2].replace(",", ""))
+    assert grabs == int(table["liquidity_grab_high"][2]) + int(table["liquidity_grab_low"][2])
+    assert "%" in table["all grabs"][3] and "%" in table["all grabs"][4]
+
+
+def test_claims_point_against_the_move_and_keep_only_full_horizons(market):
+    trades, found = market
+    in_force = thresholds(trades)
+    horizon_ms = 30 * 60_000
+    made = traps.claims(trades, found, in_force, horizon_ms, 60)
+    times, prices = np.asarray(trades.times_ms), np.asarray(trades.prices)
+    assert made and all(times[c.signal.index] + horizon_ms <= times[-1] for c in made)
+    by_id = {f.trade_id: f for f in found if f.kind != traps.ON}
+    for c in made:
+        i = c.signal.index
+        if c.signal.kind == traps.ON:
+            before = int(np.searchsorted(times, times[i] - 60_000))
+            assert c.signal.direction == -np.sign(prices[i] - prices[before])
+        else:
+            ev = by_id[trades.ids[i]].evidence
+            assert c.signal.direction == ev["direction"] == (1 if "low" in ev["swing"]["kind"]
+                                                            else -1)
+        assert c.signal.threshold == in_force[i]
+
+
+@pytest.mark.parametrize(("mine", "theirs", "said"), [
+    (Tally(80, 20, 0), Tally(500, 500, 0), "yes"),
+    (Tally(20, 80, 0), Tally(500, 500, 0), "no (worse)"),
+    (Tally(52, 48, 0), Tally(500, 500, 0), "no (within)"),
+    (Tally(0, 0, 5), Tally(500, 500, 0), ""),
+])
+def test_the_verdict_compares_intervals(mine, theirs, said):
+    assert traps.verdict(mine, theirs) == said
