@@ -4,17 +4,23 @@ The burst mode scales the threshold the trap rules use, and opposite-side sweeps
 burst rule, so they cannot run apart without one guessing the other. Both analyses fold the
 same detector, so the mode the ``highfreq`` queue reports is exactly the mode the ``traps``
 queue applied; each publishes its own kinds of finding.
+
+Grabs and traps carry the 5m regime in force (through the shared dynamic threshold) and, when
+their level lies at or near a golden Fibonacci level or a confluence zone of the levels known
+at the time, that proximity (``fibonacci.proximity``); otherwise ``fibonacci`` is None.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
 from omega_tasks.core.analysis import Analysis
+from omega_tasks.core.fibonacci import FibonacciLevels, FibParams, proximity
 from omega_tasks.core.highfreq import OFF, ON, Burst, BurstParams
 from omega_tasks.core.swings import Fractal, ZigZag
-from omega_tasks.core.threshold import ThresholdParams, Volatility
+from omega_tasks.core.threshold import DynamicThreshold, ThresholdParams
 from omega_tasks.core.traps import GRAB, TRAP, Context, TrapParams, TrapRules
 from omega_tasks.core.types import Bar, Finding, Liquidation
 
@@ -29,19 +35,23 @@ class SweepParams:
     threshold: ThresholdParams = field(default_factory=ThresholdParams)
     traps: TrapParams = field(default_factory=TrapParams)
     burst: BurstParams = field(default_factory=BurstParams)
+    fib: FibParams = field(default_factory=FibParams)
     fractal_bars: int = 3
     zigzag_step_rate: float = 0.002
     zigzag_atr: float = 3.0
 
 
 class SweepDetector:
-    """Volatility, swings, the level book with its rules, and the burst mode, in one fold."""
+    """Threshold, swings, the level book with its rules, the burst mode and the Fibonacci
+    levels, in one fold."""
 
-    __slots__ = ("burst", "contexts", "fractal", "rules", "sigma", "volatility", "zigzag")
+    __slots__ = ("burst", "contexts", "fib", "fractal", "rules", "sigma", "threshold",
+                 "zigzag")
 
     def __init__(self, params: SweepParams | None = None) -> None:
         p = params or SweepParams()
-        self.volatility = Volatility(p.threshold)
+        self.threshold = DynamicThreshold(p.threshold)
+        self.fib = FibonacciLevels(p.fib)
         self.fractal = Fractal(p.fractal_bars)
         self.zigzag = ZigZag(p.zigzag_step_rate, p.zigzag_atr)
         self.rules = TrapRules(p.traps)
@@ -50,18 +60,22 @@ class SweepDetector:
 
     def _in_force(self) -> None:
         """Fix what holds until the next bar closes: σ, and the context with the mode off/on."""
-        vol = self.volatility
+        thr = self.threshold
+        vol = thr.volatility
         self.sigma = vol.sigma
-        self.contexts = tuple(Context(vol.atr.value, vol.threshold(hf_mode=on), on)
+        self.contexts = tuple(Context(vol.atr.value, thr.value(hf_mode=on), on,
+                                      thr.regime.current)
                               for on in (False, True))
 
     def context(self) -> Context:
         return self.contexts[self.burst.on]
 
     def on_bar(self, bar: Bar) -> list[Finding]:
-        vol = self.volatility
-        found = self.rules.on_bar(bar, self.context()) if vol.warm else []
-        vol.update(bar)
+        thr = self.threshold
+        vol = thr.volatility
+        found = self._near_fibonacci(self.rules.on_bar(bar, self.context())) if vol.warm else []
+        thr.update(bar)
+        self.fib.update(bar, vol.atr.value if vol.warm else math.nan)
         self.burst.on_bar()
         for swing in self.fractal.update(bar):
             self.rules.add(swing, "fractal")
@@ -75,8 +89,7 @@ class SweepDetector:
     def on_trade(
         self, trade_id: int, time_ms: int, price: float, size: float, side: int
     ) -> list[Finding]:
-        vol = self.volatility
-        if not vol.warm:
+        if not self.threshold.warm:
             return []
         found = self.burst.on_trade(time_ms, price, self.sigma)
         grabs, started = self.rules.on_trade(trade_id, time_ms, price, size, side,
@@ -85,31 +98,42 @@ class SweepDetector:
             found += self.burst.note_sweep(time_ms, s)
         if found:
             found = [_stamped(f, trade_id) for f in found]
-        return found + grabs if grabs else found
+        return found + self._near_fibonacci(grabs) if grabs else found
+
+    def _near_fibonacci(self, findings: list[Finding]) -> list[Finding]:
+        """Add to each grab or trap the golden level or zone at or near its level, if any."""
+        out = []
+        for f in findings:
+            near = proximity(self.fib, f.evidence["level"], f.evidence["atr14"])
+            evidence = {**f.evidence, "fibonacci": near.evidence() if near is not None else None}
+            out.append(Finding(f.kind, f.trade_id, f.time_ms, evidence, f.key))
+        return out
 
     def on_liquidation(self, liquidation: Liquidation) -> None:
         self.rules.on_liquidation(liquidation)
 
     def dump(self) -> list[Any]:
-        return [self.volatility.dump(), self.fractal.dump(), self.zigzag.dump(),
-                self.rules.dump(), self.burst.dump()]
+        return [self.threshold.dump(), self.fractal.dump(), self.zigzag.dump(),
+                self.rules.dump(), self.burst.dump(), self.fib.dump()]
 
     @classmethod
     def load(cls, data: list[Any]) -> SweepDetector:
         made = cls.__new__(cls)
-        made.volatility = Volatility.load(data[0])
+        made.threshold = DynamicThreshold.load(data[0])
         made.fractal = Fractal.load(data[1])
         made.zigzag = ZigZag.load(data[2])
         made.rules = TrapRules.load(data[3])
         made.burst = Burst.load(data[4])
+        made.fib = FibonacciLevels.load(data[5])
         made._in_force()
         return made
 
     def view(self) -> dict[str, Any]:
-        vol = self.volatility
+        vol = self.threshold.volatility
         ctx = self.context()
         return {
             "warm": vol.warm,
+            "regime": ctx.regime,
             "atr14": ctx.atr if vol.atr.ready else None,
             "threshold": ctx.threshold,
             "hf_mode": self.burst.on,
@@ -126,6 +150,7 @@ class _SweepAnalysis(Analysis):
     """An analysis publishing the detector's findings of some kinds."""
 
     kinds: ClassVar[frozenset[str]]
+    version = 2
 
     def __init__(self, params: SweepParams | None = None) -> None:
         self.detector = SweepDetector(params)

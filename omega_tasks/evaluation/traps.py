@@ -12,8 +12,9 @@ that fired before the threshold was warm, are left out of both.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -47,11 +48,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """An event as a directional signal, with what it says about itself."""
+    """An event as a directional signal, with its evidence."""
 
     signal: Signal
-    confidence: float
-    source: str
+    evidence: Mapping[str, Any]
+
+    @property
+    def grab(self) -> bool:
+        return self.signal.kind in GRAB.values()
+
+    @property
+    def trap(self) -> bool:
+        return self.signal.kind in TRAP.values()
 
 
 def detect(trades: Trades, params: SweepParams) -> list[Finding]:
@@ -76,12 +84,10 @@ def claims(trades: Trades, findings: Sequence[Finding], in_force: np.ndarray,
         if f.kind == ON:
             before = int(np.searchsorted(times, times[i] - window_s * 1000))
             direction = -int(np.sign(prices[i] - prices[before]))
-            source, conf = f.evidence["reason"], np.nan
         else:
             direction = f.evidence["direction"]
-            source, conf = f.evidence["swing"]["source"], f.evidence["confidence"]
         if direction:
-            out.append(Claim(Signal(f.kind, i, direction, float(in_force[i])), conf, source))
+            out.append(Claim(Signal(f.kind, i, direction, float(in_force[i])), f.evidence))
     return out
 
 
@@ -107,14 +113,20 @@ def run(data: MarketData, args: argparse.Namespace) -> str:
 
     rows = [row(kind, of_kind(kind), sum(1 for f in found if f.kind == kind)) for kind in KINDS]
     rows.append([OFF, f"{sum(1 for f in found if f.kind == OFF) / days:.1f}", "", "", "", ""])
-    grabs, traps = set(GRAB.values()), set(TRAP.values())
     rows += [
-        row("all grabs", lambda c: c.signal.kind in grabs),
-        row("grabs, confidence ≥ 0.5", lambda c: c.signal.kind in grabs and c.confidence >= 0.5),
-        row("grabs, confidence < 0.5", lambda c: c.signal.kind in grabs and c.confidence < 0.5),
-        row("grabs of fractal swings", lambda c: c.signal.kind in grabs and c.source == "fractal"),
-        row("grabs of zigzag swings", lambda c: c.signal.kind in grabs and c.source == "zigzag"),
-        row("all bull/bear traps", lambda c: c.signal.kind in traps),
+        row("all grabs", lambda c: c.grab),
+        row("grabs, confidence ≥ 0.5", lambda c: c.grab and c.evidence["confidence"] >= 0.5),
+        row("grabs, confidence < 0.5", lambda c: c.grab and c.evidence["confidence"] < 0.5),
+        row("grabs of zigzag swings", lambda c: c.grab and c.evidence["swing"]["source"]
+            == "zigzag"),
+        row("grabs at a golden level or zone", lambda c: c.grab and c.evidence["fibonacci"]),
+        row("all bull/bear traps", lambda c: c.trap),
+        row("traps, confidence ≥ 0.5", lambda c: c.trap and c.evidence["confidence"] >= 0.5),
+        row("traps at a golden level or zone", lambda c: c.trap and c.evidence["fibonacci"]),
+        row("grabs and traps, regime ranging or neutral", lambda c: (c.grab or c.trap) and
+            c.evidence["regime"] in ("ranging", "neutral")),
+        row("grabs and traps, regime trending or volatile", lambda c: (c.grab or c.trap) and
+            c.evidence["regime"] in ("trending", "volatile")),
     ]
     head = (f"{data.source} ({'candles, 4-point path' if data.from_candles else 'trades'}), "
             f"{days:.1f} days, {len(trades):,} trades; reversal: one threshold (k = {args.k:g}) "

@@ -2,6 +2,7 @@ import pytest
 
 from omega_tasks.core.highfreq import Burst, BurstParams
 from omega_tasks.core.sweeps import SweepDetector
+from omega_tasks.core.threshold import dynamic_threshold
 from omega_tasks.core.types import MINUTE_MS, Bar
 
 T0 = 1_736_208_000_000
@@ -101,4 +102,17 @@ def test_the_mode_scales_the_threshold_the_trap_rules_use():
     off = detector.context().threshold
     detector.burst.on = True
     assert detector.context().threshold == pytest.approx(0.6 * off)
-    assert detector.context().hf_mode and off > detector.volatility.params.floor
+    assert detector.context().hf_mode and off > detector.threshold.volatility.params.floor
+
+
+def test_the_trap_rules_use_the_threshold_of_the_regime_in_force():
+    detector = SweepDetector()
+    for i in range(400):  # a steady climb: the 5m regime leaves "unknown"
+        close = 100.0 * 1.0004 ** i * (1.0003 if i % 2 else 0.9997)
+        detector.on_bar(Bar(T0 + i * MINUTE_MS, close, close * 1.0005, close * 0.9995, close,
+                            1.0, 0.5, 3))
+    regime = detector.threshold.regime.current
+    ctx = detector.context()
+    assert regime != "unknown" and ctx.regime == regime
+    params = detector.threshold.volatility.params
+    assert ctx.threshold == dynamic_threshold(detector.sigma, params, regime)

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 from feeder.sources.simulator import SimulationParams, simulate
-from omega_tasks.core.sweeps import SweepParams
+from omega_tasks.core.fibonacci import NEAR_ATR
+from omega_tasks.core.regime import REGIMES
+from omega_tasks.core.sweeps import TRAP_KINDS, SweepParams
 from omega_tasks.evaluation import traps
 from omega_tasks.evaluation.data import MarketData
 from omega_tasks.evaluation.forward import Tally, thresholds
@@ -67,3 +69,18 @@ def test_claims_point_against_the_move_and_keep_only_full_horizons(market):
 ])
 def test_the_verdict_compares_intervals(mine, theirs, said):
     assert traps.verdict(mine, theirs) == said
+
+
+def test_grabs_and_traps_carry_the_regime_and_fibonacci_levels_in_force(market):
+    _, found = market
+    swept = [f for f in found if f.kind in TRAP_KINDS]
+    regimes = {f.evidence["regime"] for f in swept}
+    assert regimes <= set(REGIMES) and regimes - {"unknown"}
+    near = [f for f in swept if f.evidence["fibonacci"] is not None]
+    assert near and len(near) < len(swept)
+    for f in near:
+        ev, fib = f.evidence, f.evidence["fibonacci"]
+        gap = max(fib["lo"] - ev["level"], ev["level"] - fib["hi"], 0.0)
+        assert fib["distance_atr"] == pytest.approx(gap / ev["atr14"])
+        assert fib["distance_atr"] <= NEAR_ATR
+        assert fib["kind"] == "zone" or fib["golden"]
