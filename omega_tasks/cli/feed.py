@@ -1,8 +1,9 @@
 """``omega feed``: run only the feeder, for a fleet whose workers run elsewhere.
 
-Writes to the Redis at OMEGA_REDIS_URL and the broker at OMEGA_BROKER_URL (no embedded
-default: a fleet's feeder must reach the fleet's Redis). Stops cleanly on SIGTERM/SIGINT,
-flushing the last batch.
+The trades come from a live exchange (``--live``, with REST warm-up and gap backfill as in
+``omega run``), the built-in simulation or a trade file. Writes to the Redis at
+OMEGA_REDIS_URL and the broker at OMEGA_BROKER_URL (no embedded default: a fleet's feeder
+must reach the fleet's Redis). Stops cleanly on SIGTERM/SIGINT, flushing the last batch.
 """
 
 from __future__ import annotations
@@ -11,14 +12,18 @@ import argparse
 from pathlib import Path
 
 from feeder.batcher import MicroBatcher
+from feeder.exchanges.named import EXCHANGES
 from feeder.files import read_trades
 from feeder.publisher import Publisher
+from feeder.rest import backfiller
 from feeder.service import Feeder
 from feeder.sources import Source
 from feeder.sources.replay import TradesSource
 from feeder.sources.simulator import SimulationParams, SimulatorSource, simulate
+from feeder.sources.websocket import WebSocketSource
 from omega_tasks.broker import celery_app
 from omega_tasks.catalog import busy_queues
+from omega_tasks.cli.run import live_source, warm
 from omega_tasks.cli.signals import stop_on_signals
 from omega_tasks.config import Settings, redact_url
 from omega_tasks.errors import ConfigError
@@ -28,10 +33,14 @@ from omega_tasks.store import Store
 def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("feed", help="run only the feeder (workers run elsewhere)")
     what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--live", action="store_true", help="a live exchange websocket")
     what.add_argument("--simulate", action="store_true", help="the built-in market simulation")
     what.add_argument("--file", type=Path, help="a tick or candle CSV to replay")
-    parser.add_argument("--exchange", default="file", help="exchange name for --file trades")
-    parser.add_argument("--symbol", default="BTC-USDT", help="symbol for --file trades")
+    parser.add_argument("--exchange", help=f"--live: one of {', '.join(EXCHANGES)} (default "
+                        "binance); --file: any name for its trades (default: file)")
+    parser.add_argument("--symbols", "--symbol", dest="symbols", default="",
+                        help="--live: comma-separated BASE-QUOTE symbols (default BTC-USDT, "
+                             "or BTC-USD on coinbase); --file: its one symbol (default BTC-USDT)")
     parser.add_argument("--speed", default="max",
                         help="'max', or N times market time (1 = real time)")
     parser.add_argument("--hours", type=float, default=4.0, help="simulated hours")
@@ -52,24 +61,37 @@ def speed_of(text: str) -> float | None:
     return speed
 
 
-def source_of(args: argparse.Namespace) -> Source:
+def source_of(args: argparse.Namespace, settings: Settings) -> Source:
     """Build the source the arguments name."""
+    if args.live:
+        args.exchange = args.exchange or "binance"
+        return live_source(args, settings)
     speed = speed_of(args.speed)
     if args.simulate:
         return SimulatorSource(simulate(SimulationParams(seed=args.seed, hours=args.hours)), speed)
+    symbol = args.symbols.strip().upper() or "BTC-USDT"
+    if "," in symbol:
+        raise ConfigError(f"--symbol {symbol!r}: a trade file carries one symbol")
     trades, _ = read_trades(args.file)
-    return TradesSource(trades, args.exchange, args.symbol, speed)
+    return TradesSource(trades, args.exchange or "file", symbol, speed)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    source = source_of(args)
+    source = source_of(args, settings)
     store = Store.connect(settings)
     app = celery_app(settings)
     print(f"feeding {redact_url(settings.redis_url)} (queues: "
           f"{', '.join(busy_queues(settings.queues))})", flush=True)
+    backfill = None
+    if isinstance(source, WebSocketSource):
+        print(f"connecting to {source.exchange.ws_url} for {', '.join(source.symbols)}",
+              flush=True)
+        warm(source.exchange, source.symbols, settings.warmup_bars)(store)
+        backfill = backfiller(source.exchange)
     with stop_on_signals() as stop:
         feeder = Feeder(store, Publisher(store, app, busy_queues(settings.queues), stop),
-                        MicroBatcher(settings.batch_max, settings.batch_ms / 1000))
+                        MicroBatcher(settings.batch_max, settings.batch_ms / 1000),
+                        backfill=backfill)
         report = feeder.run(source)
     print(f"fed {report.trades:,} trades in {report.batches:,} batches; {report.gaps} gaps, "
           f"{report.duplicates} duplicates, {report.dead_letters} dead letters")

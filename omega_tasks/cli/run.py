@@ -8,6 +8,7 @@ connection, flushes the last batch and waits for the analyses.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from feeder.rest import backfiller, warm_up
 from feeder.sources.websocket import Timing, WebSocketSource
 from omega_tasks.cli.onemachine import run_here, summary
 from omega_tasks.config import Settings
+from omega_tasks.errors import InputError, TransientError
 from omega_tasks.store import Store
 
 
@@ -50,9 +52,18 @@ def live_source(args: argparse.Namespace, settings: Settings,
 
 
 def warm(exchange: Exchange, symbols: tuple[str, ...], bars: int) -> Callable[[Store], None]:
-    """A store preparation that loads recent klines for symbols with no history."""
+    """A store preparation that loads recent klines for symbols with no history.
+
+    A feed whose REST side is down or answers nonsense still starts: the trades matter more
+    than the history, and the failure is printed.
+    """
     def prepare(store: Store) -> None:
-        loaded = warm_up(store, exchange, symbols, bars, int(time.time() * 1000))
+        try:
+            loaded = warm_up(store, exchange, symbols, bars, int(time.time() * 1000))
+        except (TransientError, InputError) as exc:
+            print(f"warm-up failed, starting without history: {exc}", file=sys.stderr,
+                  flush=True)
+            return
         for symbol, count in loaded.items():
             print(f"warm-up: {count} closed 1m klines for {exchange.name}:{symbol}",
                   flush=True)

@@ -66,3 +66,26 @@ def test_omega_record_writes_frames_that_replay_reads(tape, tmp_path):
     assert "recorded 2,500 frames (2,500 trades, 0 unreadable)" in out
     got = [frame for _, frame in recorded_frames(out_file)]
     assert got == tape
+
+
+def test_omega_feed_live_backfills_a_gap_and_starts_even_when_klines_fail(settings, store, tape):
+    first = int(tape[0].split('"t":')[1].split(",")[0])
+    skipped = (first + 1_000, first + 1_029)
+    rest = Rest.from_trade_frames(tape)
+    rest.fail_next = 4  # every try of the klines request: warm-up gives up, the feed goes on
+    with ExchangeServer(Script(tape, skip_ids=skipped)) as server, \
+            rest_server(rest) as rest_url:
+        process = start("feed", "--live", "--symbols", "BTC-USDT", env={
+            "OMEGA_REDIS_URL": settings.redis_url, "OMEGA_KEY_PREFIX": settings.key_prefix,
+            "OMEGA_BINANCE_WS_URL": server.url, "OMEGA_BINANCE_REST_URL": rest_url,
+            "OMEGA_WATCHDOG_S": "1", "OMEGA_WARMUP_BARS": "60"})
+        code, out, err = stop_when_drained(process, server)
+    assert code == 0, err
+    assert "warm-up failed, starting without history" in err
+    assert "fed 2,500 trades" in out and "1 gaps" in out
+    k = store.symbol("binance", "BTC-USDT")
+    assert list(store.trades_between(k, first, first + 2_499).ids) == list(
+        range(first, first + 2_500))
+    (gap,) = [e for e in store.events(k) if e.kind == "gap"]
+    assert gap.evidence["closed"] is True and gap.evidence["backfilled"] == 30
+    assert store.bars(k, before_ms=1_723_161_240_000) == []
