@@ -11,7 +11,8 @@ Per symbol, under ``{prefix}:{exchange}:{symbol}:``
     feed               hash: feed health (last trade id/time, connection, gaps, origin id)
 
 Shared: ``{prefix}:symbols`` (set of "exchange:symbol"), ``{prefix}:deadletter`` (stream),
-``{prefix}:beat`` (the lock held by the one running celery beat),
+``{prefix}:beat`` (the lock held by the one running celery beat), ``{prefix}:beat:runs`` (hash:
+when beat last sent each job),
 channels ``{prefix}:events`` (every event) and ``{prefix}:progress`` (checkpoint advances).
 """
 
@@ -80,6 +81,10 @@ class Keys:
     @property
     def beat_lock(self) -> str:
         return f"{self.prefix}:beat"
+
+    @property
+    def beat_runs(self) -> str:
+        return f"{self.prefix}:beat:runs"
 
     @property
     def events_channel(self) -> str:

@@ -8,9 +8,14 @@ run; ``omega_tasks.beat.SingleBeat`` (the app's scheduler) makes a second one st
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery.schedules import crontab
+
+# A 1m bar closes at the first trade of the next minute, which reaches Redis within a batch
+# interval: a job about a close waits this long past the boundary, so the close is stored.
+CLOSE_LAG_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +35,36 @@ class Job:
         return self.every
 
 
-def on_close(minutes: int) -> crontab:
-    """Fire as bars of ``minutes`` (a divisor of 60, or whole hours dividing 24) close."""
+class AfterClose(crontab):  # type: ignore[misc]
+    """A crontab that fires ``lag_s`` seconds after each of its boundaries."""
+
+    def __init__(self, minute: str, hour: str = "*", lag_s: float = CLOSE_LAG_S) -> None:
+        super().__init__(minute=minute, hour=hour)
+        self.lag_s = lag_s
+
+    def now(self) -> datetime:
+        """Run the crontab's clock ``lag_s`` behind, so each boundary is met that much later."""
+        return super().now() - timedelta(seconds=self.lag_s)  # type: ignore[no-any-return]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AfterClose) and self.lag_s == other.lag_s and super().__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash((self._orig_minute, self._orig_hour, self.lag_s))
+
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        return (self.__class__, (self._orig_minute, self._orig_hour, self.lag_s))
+
+    def __repr__(self) -> str:
+        return f"<after close: {self._orig_minute} {self._orig_hour} + {self.lag_s:g} s>"
+
+
+def on_close(minutes: int, lag_s: float = CLOSE_LAG_S) -> AfterClose:
+    """Fire ``lag_s`` after bars of ``minutes`` (a divisor of 60, or of 24 hours) close."""
     if minutes < 60 and 60 % minutes == 0:
-        return crontab(minute=f"*/{minutes}")
+        return AfterClose(f"*/{minutes}", lag_s=lag_s)
     if minutes % 60 == 0 and 24 % (minutes // 60) == 0:
-        return crontab(minute="0", hour=f"*/{minutes // 60}")
+        return AfterClose("0", f"*/{minutes // 60}", lag_s=lag_s)
     raise ValueError(f"bars of {minutes} minutes do not close on a clock boundary")
 
 
@@ -43,7 +72,10 @@ JOBS: tuple[Job, ...] = (
     Job("feed health", "omega.maintenance.check_feeds", 15.0),
     Job("catch up", "omega.maintenance.catch_up", 60.0),
     Job("trim", "omega.maintenance.trim", 300.0),
-    # 5m closes include every 15m, 1h and 4h close: their Fibonacci levels are current then.
+    # Every higher-timeframe close is also a 1m close: the trend re-analyses each timeframe
+    # as its bar closes. 5m closes include every 15m, 1h and 4h close, where fib levels move.
+    Job("trend at bar closes", "omega.maintenance.catch_up", on_close(1),
+        (("analyses", ("threshold", "trend")),)),
     Job("fib at bar closes", "omega.maintenance.catch_up", on_close(5), (("analyses", ("fib",)),)),
 )
 

@@ -351,6 +351,18 @@ class Store:
         raw = self.redis.get(self.keys.beat_lock)
         return raw.decode() if raw is not None else None
 
+    def record_beat_run(self, job: str, when_s: float, ttl_s: float = 7 * 86_400) -> None:
+        """Remember when beat last sent ``job`` (epoch seconds), for a beat that takes over."""
+        with self.redis.pipeline() as pipe:
+            pipe.hset(self.keys.beat_runs, job, repr(when_s))
+            pipe.expire(self.keys.beat_runs, int(ttl_s))
+            pipe.execute()
+
+    def beat_runs(self) -> dict[str, float]:
+        """Return when beat last sent each job, in epoch seconds."""
+        raw = self.redis.hgetall(self.keys.beat_runs)
+        return {a.decode(): float(b) for a, b in raw.items()}
+
     # ---- dead letters ----
 
     def dead_letter(self, source: str, reason: str, raw: bytes) -> None:

@@ -165,3 +165,22 @@ class Workers:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(10)
         self.procs = []
+
+
+@contextlib.contextmanager
+def beat(settings: Settings, workdir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``celery -A omega_tasks beat`` (the app's single-beat scheduler) until the block ends."""
+    proc = subprocess.Popen(
+        [str(BIN / "celery"), "-A", "omega_tasks", "beat", "-l", "WARNING"],
+        env=environment(settings), cwd=workdir, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)

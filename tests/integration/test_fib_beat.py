@@ -2,9 +2,7 @@
 
 import time
 
-from celery.schedules import crontab
-
-from omega_tasks.schedule import JOBS
+from omega_tasks.schedule import JOBS, on_close
 from tests.integration.test_schedule import store_ticks
 from tests.support import walk
 
@@ -12,7 +10,7 @@ from tests.support import walk
 def test_beat_refreshes_the_fib_analysis_at_every_five_minute_close():
     (job,) = [j for j in JOBS if dict(j.kwargs).get("analyses") == ("fib",)]
     assert job.task == "omega.maintenance.catch_up"
-    assert job.every == crontab(minute="*/5")
+    assert job.every == on_close(5)
 
 
 def test_the_catch_up_for_fib_folds_the_stored_trades_into_fib_alone(app, store, worker):

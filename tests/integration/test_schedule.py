@@ -1,14 +1,14 @@
 """Beat's schedule and its jobs, run by a real worker against a real Redis."""
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from celery.schedules import crontab
 
 from omega_tasks.beat import SingleBeat
 from omega_tasks.core.bars import BarClock
 from omega_tasks.messages import Batch
-from omega_tasks.schedule import JOBS, beat_schedule, on_close
+from omega_tasks.schedule import JOBS, AfterClose, beat_schedule, on_close
 from tests.support import batches, walk
 
 
@@ -42,11 +42,22 @@ def test_a_send_nobody_took_expires_before_the_next_is_due():
 
 
 @pytest.mark.parametrize(("minutes", "expected"), [
-    (5, crontab(minute="*/5")), (15, crontab(minute="*/15")),
-    (60, crontab(minute="0", hour="*/1")), (240, crontab(minute="0", hour="*/4")),
+    (5, AfterClose("*/5")), (15, AfterClose("*/15")),
+    (60, AfterClose("0", "*/1")), (240, AfterClose("0", "*/4")),
 ])
 def test_higher_timeframe_jobs_fire_as_their_bars_close(minutes, expected):
     assert on_close(minutes) == expected
+
+
+def test_a_close_job_falls_due_its_lag_after_the_boundary(app):
+    every = on_close(1, lag_s=5.0)
+    every.app = app
+    now = datetime.now(UTC)
+    due, next_s = every.is_due(now)
+    boundary = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    assert not due
+    assert next_s == pytest.approx((boundary - now).total_seconds() + 5.0, abs=0.5)
+    assert every.is_due(now - timedelta(minutes=2)).is_due
 
 
 def test_a_timeframe_that_does_not_divide_the_clock_is_refused():
