@@ -1,10 +1,13 @@
-"""The entry point ``celery -A omega_tasks`` finds: the app, configured from OMEGA_*."""
+"""The entry point ``celery -A omega_tasks`` finds: the app, configured from OMEGA_*, with
+the worker and beat metrics endpoints hooked in."""
 
 from __future__ import annotations
 
 import os
 
+from omega_tasks import metrics
 from omega_tasks.config import Settings
 from omega_tasks.tasks import create_worker_app
 
 app = create_worker_app(Settings.from_env(os.environ))
+metrics.install(app)

@@ -145,6 +145,13 @@ class Settings:
         720, "closed 1m klines loaded over REST when a live feed starts (0: none)",
         _non_negative,
     )
+    metrics_host: str = _setting(
+        "127.0.0.1", "address this process's Prometheus endpoint binds (0.0.0.0 in a container)"
+    )
+    metrics_port: int = _setting(
+        0, "port of this process's Prometheus endpoint (feeder, worker or beat); 0: none",
+        _non_negative,
+    )
     data_dir: str = _setting("", "real exchange data (tests, evaluation); empty: ../shared/data")
     log_level: str = _setting(
         "INFO", "logging level", _one_of("DEBUG", "INFO", "WARNING", "ERROR")

@@ -37,6 +37,7 @@ class Outcome:
     new_events: int = 0
     advanced: bool = False
     reset: bool = False
+    new_kinds: tuple[str, ...] = ()  # the kind of each new event, for metrics
 
 
 def run(store: Store, spec: AnalysisSpec, batch: Batch) -> Outcome:
@@ -71,10 +72,11 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch) -> Outcome:
         "analysis": spec.name, "exchange": k.exchange, "symbol": k.symbol,
         "last_trade_id": fold.last_id,
     }
-    added, advanced = store.commit(
+    added, advanced = store.commit_new(
         k, spec.name, events, fold.last_id, msgpack.packb(fold.dump()), snapshot_json(view)
     )
-    return Outcome(spec.name, False, caught_up, len(findings), added, advanced, reset)
+    kinds = tuple(e.kind for e in added)
+    return Outcome(spec.name, False, caught_up, len(findings), len(added), advanced, reset, kinds)
 
 
 def _genesis(store: Store, spec: AnalysisSpec, k: SymbolKeys, batch: Batch) -> Fold:

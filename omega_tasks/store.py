@@ -221,6 +221,19 @@ class Store:
 
         Returns how many events were new and whether the snapshot moved forward.
         """
+        new, advanced = self.commit_new(k, analysis, events, last_id, checkpoint, snapshot)
+        return len(new), advanced
+
+    def commit_new(
+        self,
+        k: SymbolKeys,
+        analysis: str,
+        events: Sequence[Event],
+        last_id: int,
+        checkpoint: bytes = b"",
+        snapshot: str = "",
+    ) -> tuple[list[Event], bool]:
+        """Commit as ``commit`` does; return the events that were new, and if it advanced."""
         args: list[Any] = [
             analysis, k.member, last_id, snapshot, checkpoint, self.retention.checkpoints,
             self.retention.events, max(0, last_id - self.retention.trades),
@@ -228,10 +241,10 @@ class Store:
         ]
         for event in events:
             args += [event.id, event.trade_id, event.to_json()]
-        added, advanced = self._commit(
+        _, advanced, new = self._commit(
             keys=[k.event_ids, k.events, k.state(analysis), k.checkpoints(analysis)], args=args
         )
-        return int(added), bool(advanced)
+        return [events[int(i)] for i in new], bool(advanced)
 
     def add_events(self, k: SymbolKeys, events: Sequence[Event]) -> int:
         """Write events that belong to no analysis snapshot (feed gaps, health); each once."""

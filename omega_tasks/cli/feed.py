@@ -3,13 +3,16 @@
 The trades come from a live exchange (``--live``, with REST warm-up and gap backfill as in
 ``omega run``), the built-in simulation or a trade file. Writes to the Redis at
 OMEGA_REDIS_URL and the broker at OMEGA_BROKER_URL (no embedded default: a fleet's feeder
-must reach the fleet's Redis). Stops cleanly on SIGTERM/SIGINT, flushing the last batch.
+must reach the fleet's Redis). Serves the feeder's metrics at OMEGA_METRICS_PORT. Stops
+cleanly on SIGTERM/SIGINT, flushing the last batch.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from prometheus_client import CollectorRegistry
 
 from feeder.batcher import MicroBatcher
 from feeder.exchanges.named import EXCHANGES
@@ -27,6 +30,7 @@ from omega_tasks.cli.run import live_source, warm
 from omega_tasks.cli.signals import stop_on_signals
 from omega_tasks.config import Settings, redact_url
 from omega_tasks.errors import ConfigError
+from omega_tasks.metrics import FeedMetrics, serve
 from omega_tasks.store import Store
 
 
@@ -88,11 +92,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
               flush=True)
         warm(source.exchange, source.symbols, settings.warmup_bars)(store)
         backfill = backfiller(source.exchange)
-    with stop_on_signals() as stop:
-        feeder = Feeder(store, Publisher(store, app, busy_queues(settings.queues), stop),
-                        MicroBatcher(settings.batch_max, settings.batch_ms / 1000),
-                        backfill=backfill)
-        report = feeder.run(source)
+    registry = CollectorRegistry()
+    observer = FeedMetrics(registry)
+    server = serve(settings, registry)
+    try:
+        with stop_on_signals() as stop:
+            feeder = Feeder(store, Publisher(store, app, busy_queues(settings.queues), stop),
+                            MicroBatcher(settings.batch_max, settings.batch_ms / 1000),
+                            backfill=backfill, observer=observer)
+            report = feeder.run(source)
+    finally:
+        if server is not None:
+            server.shutdown()
     print(f"fed {report.trades:,} trades in {report.batches:,} batches; {report.gaps} gaps, "
           f"{report.duplicates} duplicates, {report.dead_letters} dead letters")
     return 0

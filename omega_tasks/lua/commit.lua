@@ -3,13 +3,16 @@
 -- ARGV: analysis, member, last_id, snapshot_json, checkpoint_blob, checkpoints_kept,
 --       events_retained, event_ids_floor, events_channel, progress_channel,
 --       then per event: id, trade_id, json
--- An empty snapshot or checkpoint is not written. Returns {new events, snapshot advanced}.
+-- An empty snapshot or checkpoint is not written.
+-- Returns {new events, snapshot advanced, positions (from 0) of the new events}.
 local added = 0
+local new = {}
 for i = 11, #ARGV, 3 do
     if redis.call('ZADD', KEYS[1], 'NX', ARGV[i + 1], ARGV[i]) == 1 then
         redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'e', ARGV[i + 2])
         redis.call('PUBLISH', ARGV[9], ARGV[i + 2])
         added = added + 1
+        new[added] = (i - 11) / 3
     end
 end
 if added > 0 then
@@ -29,4 +32,4 @@ if ARGV[4] ~= '' then
         advanced = 1
     end
 end
-return {added, advanced}
+return {added, advanced, new}

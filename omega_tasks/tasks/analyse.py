@@ -43,6 +43,7 @@ def _register(app: OmegaApp, queue: str, specs: tuple[AnalysisSpec, ...]) -> Non
             "last_trade_id": batch.last_id,
             "received_ns": batch.received_ns[0],
             "events": {o.analysis: o.new_events for o in outcomes},
+            "kinds": {o.analysis: list(o.new_kinds) for o in outcomes},
         }
 
     analyse.__doc__ = f"Run {', '.join(s.name for s in specs)} over a batch of trades."

@@ -1,0 +1,66 @@
+"""The fleet seen from Redis and the broker: feed health, snapshot lag, queue depths.
+
+Read at a moment by ``omega status`` and by the fleet collector of the metrics endpoint, so
+both say the same thing. Workers online come from Celery's inspect, which broadcasts to
+every worker: only ``omega status`` asks for it, not every scrape.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from omega_tasks.broker import OmegaApp
+from omega_tasks.catalog import CATALOG
+from omega_tasks.config import ALL_QUEUES
+from omega_tasks.health import FeedHealth
+from omega_tasks.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolView:
+    """One symbol's feed health and how far each analysis snapshot trails its feed."""
+
+    exchange: str
+    symbol: str
+    health: FeedHealth | None
+    lag_trades: dict[str, int | None]  # None: the analysis has no snapshot yet
+
+    @property
+    def member(self) -> str:
+        return f"{self.exchange}:{self.symbol}"
+
+
+def symbol_views(store: Store, now_ns: int | None = None) -> list[SymbolView]:
+    """Read every symbol's feed health and snapshot lag (trades behind the last stored one)."""
+    now = time.time_ns() if now_ns is None else now_ns
+    views = []
+    for exchange, symbol in store.symbols():
+        k = store.symbol(exchange, symbol)
+        health = FeedHealth.of(store.feed(k), now)
+        last = health.last_trade_id if health is not None else -1
+        lag: dict[str, int | None] = {}
+        for spec in CATALOG:
+            covered = store.covered(k, spec.name)
+            lag[spec.name] = max(0, last - covered) if covered >= 0 else None
+        views.append(SymbolView(exchange, symbol, health, lag))
+    return views
+
+
+def queue_depths(app: OmegaApp) -> dict[str, int]:
+    """Return the messages waiting in every Omega queue (taken ones are not counted)."""
+    with app.connection_for_read() as conn:
+        channel = conn.default_channel
+        # A declare (not passive: a queue no worker declared yet would be an error) answers
+        # with the length over every priority list; on Redis it writes nothing.
+        return {q: int(channel.queue_declare(queue=q).message_count) for q in ALL_QUEUES}
+
+
+def workers_by_queue(app: OmegaApp, timeout_s: float = 1.0) -> dict[str, list[str]]:
+    """Ask every worker which queues it consumes; return the workers per queue."""
+    replies = app.control.inspect(timeout=timeout_s).active_queues() or {}
+    found: dict[str, list[str]] = {q: [] for q in ALL_QUEUES}
+    for worker, queues in sorted(replies.items()):
+        for queue in queues:
+            found.setdefault(queue["name"], []).append(worker)
+    return found
