@@ -64,3 +64,25 @@ def workers_by_queue(app: OmegaApp, timeout_s: float = 1.0) -> dict[str, list[st
         for queue in queues:
             found.setdefault(queue["name"], []).append(worker)
     return found
+
+
+def feed_problems(views: list[SymbolView], stale_s: float) -> list[str]:
+    """Say what is wrong with the feeds: none stored, one stale, or a link not connected."""
+    if not any(v.health is not None for v in views):
+        return ["no feed has stored a trade"]
+    problems = []
+    for view in views:
+        health = view.health
+        if health is None:
+            continue
+        if health.stale(stale_s):
+            problems.append(f"{view.member}: no trade for {health.age_s:.0f} s "
+                            f"(limit {stale_s:g} s)")
+        if health.connection not in ("", "connected"):
+            problems.append(f"{view.member}: connection {health.connection}")
+    return problems
+
+
+def queue_problems(needed: tuple[str, ...], workers: dict[str, list[str]]) -> list[str]:
+    """Say which of the ``needed`` queues no worker consumes."""
+    return [f"queue {q}: no worker consumes it" for q in needed if not workers.get(q)]

@@ -18,11 +18,12 @@ from omega_tasks.cli import (
     replay,
     run,
     state,
+    status,
 )
 from omega_tasks.config import Settings
 from omega_tasks.errors import ConfigError, OmegaError
 
-COMMANDS = (demo, run, feed, record, replay, events, state, evaluate, config_cmd)
+COMMANDS = (demo, run, feed, record, replay, events, state, status, evaluate, config_cmd)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
