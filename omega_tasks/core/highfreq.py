@@ -48,7 +48,7 @@ class Burst:
 
     __slots__ = ("abs_sum", "cusum_high", "cusum_low", "flips", "last_burst_ms", "on",
                  "on_ms", "params", "rv_history", "rv_sorted", "second", "second_price",
-                 "sq_sum", "sweeps", "window")
+                 "sq_sum", "sweeps", "turns", "window")
 
     def __init__(self, params: BurstParams | None = None) -> None:
         self.params = params or BurstParams()
@@ -58,6 +58,7 @@ class Burst:
         self.second_price = math.nan
         self.cusum_high = self.cusum_low = 0.0
         self.flips: deque[tuple[int, int]] = deque()  # (second, sign) of CUSUM events
+        self.turns = 0  # sign changes between consecutive flips in the window
         self.sweeps: deque[tuple[int, int]] = deque()  # (time_ms, side) of sweep starts
         self.rv_history: deque[float] = deque(maxlen=self.params.rv_history_bars)
         self.rv_sorted: list[float] = []
@@ -81,8 +82,7 @@ class Burst:
 
     def reversals(self) -> int:
         """Count sign changes between consecutive CUSUM events in the window."""
-        signs = [s for _, s in self.flips]
-        return sum(1 for a, b in itertools.pairwise(signs) if a != b)
+        return self.turns
 
     def rv_threshold(self) -> float:
         """Return the realised variance a burst must exceed (inf until enough history)."""
@@ -139,8 +139,11 @@ class Burst:
             _, _, old = self.window.popleft()
             self.abs_sum -= abs(old)
             self.sq_sum -= old * old
-        while self.flips and self.flips[0][0] <= self.second - self.params.window_s:
-            self.flips.popleft()
+        flips = self.flips
+        while flips and flips[0][0] <= self.second - self.params.window_s:
+            _, sign = flips.popleft()
+            if flips and flips[0][1] != sign:
+                self.turns -= 1
         while self.sweeps and self.sweeps[0][0] <= (self.second - self.params.window_s) * 1000:
             self.sweeps.popleft()
         h = self.params.cusum_sigmas * sigma
@@ -150,14 +153,19 @@ class Burst:
         self.cusum_low = min(0.0, self.cusum_low + r)
         if self.cusum_high > h:
             self.cusum_high = 0.0
-            self.flips.append((self.second, 1))
+            self._flip(1)
         elif self.cusum_low < -h:
             self.cusum_low = 0.0
-            self.flips.append((self.second, -1))
+            self._flip(-1)
+
+    def _flip(self, sign: int) -> None:
+        if self.flips and self.flips[-1][1] != sign:
+            self.turns += 1
+        self.flips.append((self.second, sign))
 
     def _bursting(self) -> bool:
         p = self.params
-        return (self.reversals() >= p.min_reversals and self.efficiency < p.max_efficiency
+        return (self.turns >= p.min_reversals and self.efficiency < p.max_efficiency
                 and self.realised > self.rv_threshold())
 
     def _burst(self, time_ms: int, reason: str) -> list[Finding]:
@@ -200,6 +208,7 @@ class Burst:
         (burst.abs_sum, burst.sq_sum, burst.second, burst.second_price, burst.cusum_high,
          burst.cusum_low) = data[2:8]
         burst.flips.extend((int(s), int(g)) for s, g in data[8])
+        burst.turns = sum(1 for a, b in itertools.pairwise(burst.flips) if a[1] != b[1])
         burst.sweeps.extend((int(t), int(s)) for t, s in data[9])
         burst.rv_history.extend(data[10])
         burst.rv_sorted = sorted(burst.rv_history)

@@ -57,14 +57,16 @@ class Level:
         self.extreme = price
         self.sweep_id, self.sweep_ms = trade_id, time_ms
 
-    def take(self, price: float, size: float, side: int) -> None:
-        """Count one trade of the sweep: its volume, and the extreme."""
-        if self.beyond(price) > self.beyond(self.extreme):
+    def take(self, price: float, size: float, side: int) -> float:
+        """Count one trade of the sweep (its volume, and the extreme); return ``beyond(price)``."""
+        beyond = self.side * (price - self.price)
+        if beyond > self.side * (self.extreme - self.price):
             self.extreme = price
         if side > 0:
             self.buy += size
         else:
             self.sell += size
+        return beyond
 
     def swing(self) -> dict[str, Any]:
         """Describe the swing the level came from, for evidence."""

@@ -26,6 +26,7 @@ from omega_tasks.core.types import Bar, Finding, Liquidation
 
 TRAP_KINDS = frozenset((*GRAB.values(), *TRAP.values()))
 HF_KINDS = frozenset((ON, OFF))
+NOTHING: list[Finding] = []  # shared and never changed: results are built as new lists
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class SweepDetector:
     """Threshold, swings, the level book with its rules, the burst mode and the Fibonacci
     levels, in one fold."""
 
-    __slots__ = ("burst", "contexts", "fib", "fractal", "rules", "sigma", "threshold",
+    __slots__ = ("burst", "contexts", "fib", "fractal", "rules", "sigma", "threshold", "warm",
                  "zigzag")
 
     def __init__(self, params: SweepParams | None = None) -> None:
@@ -56,6 +57,7 @@ class SweepDetector:
         self.zigzag = ZigZag(p.zigzag_step_rate, p.zigzag_atr)
         self.rules = TrapRules(p.traps)
         self.burst = Burst(p.burst)
+        self.warm = False
         self._in_force()
 
     def _in_force(self) -> None:
@@ -84,21 +86,34 @@ class SweepDetector:
                 self.rules.add(swing, "zigzag")
             self.rules.set_atr(vol.atr.value)
         self._in_force()
+        self.warm = vol.warm
         return found
 
     def on_trade(
         self, trade_id: int, time_ms: int, price: float, size: float, side: int
-    ) -> list[Finding]:
-        if not self.threshold.warm:
-            return []
-        found = self.burst.on_trade(time_ms, price, self.sigma)
-        grabs, started = self.rules.on_trade(trade_id, time_ms, price, size, side,
-                                             self.contexts[self.burst.on])
-        for s in dict.fromkeys(started):
-            found += self.burst.note_sweep(time_ms, s)
+    ) -> list[Finding] | None:
+        """Take a trade; return what it triggered, or None (the common case)."""
+        if not self.warm:
+            return None
+        burst, rules = self.burst, self.rules
+        if time_ms // 1000 == burst.second:
+            burst.second_price = price  # inside the second being sampled
+            found: list[Finding] = NOTHING
+        else:
+            found = burst.on_trade(time_ms, price, self.sigma)
+        if rules.moving or price > rules.trip_high or price < rules.trip_low:
+            grabs, started = rules.on_trade(trade_id, time_ms, price, size, side,
+                                            self.contexts[burst.on])
+            if started:
+                found = found + [f for s in dict.fromkeys(started)
+                                 for f in burst.note_sweep(time_ms, s)]
+        else:  # no level in reach: the common case
+            grabs = NOTHING
         if found:
             found = [_stamped(f, trade_id) for f in found]
-        return found + self._near_fibonacci(grabs) if grabs else found
+        if grabs:
+            return found + self._near_fibonacci(grabs)
+        return found or None
 
     def _near_fibonacci(self, findings: list[Finding]) -> list[Finding]:
         """Add to each grab or trap the golden level or zone at or near its level, if any."""
@@ -125,6 +140,7 @@ class SweepDetector:
         made.rules = TrapRules.load(data[3])
         made.burst = Burst.load(data[4])
         made.fib = FibonacciLevels.load(data[5])
+        made.warm = made.threshold.warm
         made._in_force()
         return made
 

@@ -60,7 +60,7 @@ class Context:
 class TrapRules:
     """The level book and the rules that fire on it (see the module docstring)."""
 
-    __slots__ = ("active", "book", "epsilon", "liquidations", "params", "trip_high",
+    __slots__ = ("book", "epsilon", "liquidations", "moving", "params", "trip_high",
                  "trip_low", "volume")
 
     def __init__(self, params: TrapParams | None = None) -> None:
@@ -90,8 +90,35 @@ class TrapRules:
         self, trade_id: int, time_ms: int, price: float, size: float, side: int, ctx: Context
     ) -> tuple[list[Finding], list[int]]:
         """Take a trade; return the grabs it triggers and the sides of sweeps it starts."""
-        if not (price > self.trip_high or price < self.trip_low or self.active):
+        if price > self.trip_high or price < self.trip_low:
+            return self._scan(trade_id, time_ms, price, size, side, ctx)
+        if not self.moving:
             return NOTHING
+        # No live level is crossed: only the sweeps and breakouts in flight can change.
+        reclaimed: list[Level] | None = None
+        spent = False
+        threshold = ctx.threshold
+        for level in self.moving:
+            beyond = level.take(price, size, side)
+            if beyond > threshold * level.price:
+                self.book.remove(level)
+                spent = True
+            elif beyond < 0 and level.phase == SWEEPING:
+                if reclaimed is None:
+                    reclaimed = []
+                reclaimed.append(level)
+        if reclaimed is None:
+            if spent:
+                self._retrip()
+            return NOTHING
+        found = self._grabs(reclaimed, trade_id, time_ms, price, ctx)
+        self._retrip()
+        return found, []
+
+    def _scan(
+        self, trade_id: int, time_ms: int, price: float, size: float, side: int, ctx: Context
+    ) -> tuple[list[Finding], list[int]]:
+        """Take a trade that crosses a live level's trip price: every level may change."""
         started: list[int] = []
         reclaimed: list[Level] = []
         for level in self.book:
@@ -100,18 +127,23 @@ class TrapRules:
                     continue
                 level.start_sweep(trade_id, time_ms, price)
                 started.append(level.side)
-            level.take(price, size, side)
-            if level.beyond(price) > ctx.threshold * level.price:
+            beyond = level.take(price, size, side)
+            if beyond > ctx.threshold * level.price:
                 self.book.remove(level)
-            elif level.phase == SWEEPING and level.beyond(price) < 0:
+            elif level.phase == SWEEPING and beyond < 0:
                 reclaimed.append(level)
-        findings = [
+        findings = self._grabs(reclaimed, trade_id, time_ms, price, ctx) if reclaimed else []
+        self._retrip()
+        return findings, started
+
+    def _grabs(self, reclaimed: list[Level], trade_id: int, time_ms: int, price: float,
+               ctx: Context) -> list[Finding]:
+        """Fire one grab per side among the reclaimed levels."""
+        return [
             self._fire(GRAB[s], [x for x in reclaimed if x.side == s], trade_id, time_ms,
                        price, ctx)
             for s in (1, -1) if any(x.side == s for x in reclaimed)
         ]
-        self._retrip()
-        return findings, started
 
     def on_bar(self, bar: Bar, ctx: Context) -> list[Finding]:
         """Take a closed bar (with what was in force during it); return the traps it confirms."""
@@ -197,12 +229,13 @@ class TrapRules:
         return facts
 
     def _retrip(self) -> None:
-        """Cache the prices that can change anything, so most trades cost one comparison."""
+        """Cache the prices that can start a sweep, and the levels in flight, so that most
+        trades cost two comparisons and a trade inside the trips touches only those levels."""
         eps = self.epsilon if math.isfinite(self.epsilon) else math.inf
         live = [x for x in self.book.levels if x.phase == LIVE]
         self.trip_high = min((x.price + eps for x in live if x.side > 0), default=math.inf)
         self.trip_low = max((x.price - eps for x in live if x.side < 0), default=-math.inf)
-        self.active = any(x.phase != LIVE for x in self.book.levels)
+        self.moving = tuple(x for x in self.book.levels if x.phase != LIVE)
 
     def view(self) -> list[dict[str, Any]]:
         """Describe the levels in the book."""
