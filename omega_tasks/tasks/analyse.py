@@ -13,7 +13,7 @@ from omega_tasks.catalog import AnalysisSpec, on_queue, task_name
 from omega_tasks.config import ANALYSIS_QUEUES
 from omega_tasks.errors import DecodeError, TransientError
 from omega_tasks.messages import Batch
-from omega_tasks.runner import run
+from omega_tasks.runner import Folds, run
 
 log = logging.getLogger(__name__)
 TRANSIENT = (redis.ConnectionError, redis.TimeoutError, TransientError)
@@ -28,6 +28,8 @@ def register(app: OmegaApp) -> None:
 
 
 def _register(app: OmegaApp, queue: str, specs: tuple[AnalysisSpec, ...]) -> None:
+    folds = Folds()
+
     def analyse(task: Task, blob: bytes) -> dict[str, Any]:
         try:
             batch = Batch.decode(blob)
@@ -35,7 +37,7 @@ def _register(app: OmegaApp, queue: str, specs: tuple[AnalysisSpec, ...]) -> Non
             log.error("%s: dead-lettering a batch: %s", task.name, exc.reason)
             app.store.dead_letter(task.name, exc.reason, exc.raw)
             return {"dead_letter": exc.reason}
-        outcomes = [run(app.store, spec, batch) for spec in specs]
+        outcomes = [run(app.store, spec, batch, folds) for spec in specs]
         return {
             "exchange": batch.exchange,
             "symbol": batch.symbol,

@@ -9,7 +9,7 @@ from omega_tasks.core.analysis import Fold
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.threshold import ThresholdAnalysis
 from omega_tasks.core.types import Trades
-from omega_tasks.runner import run
+from omega_tasks.runner import Folds, run
 from omega_tasks.store import Retention, Store
 from tests.support import NewHighs, batches, walk
 
@@ -65,6 +65,40 @@ def test_batches_run_in_any_order_leave_the_same_events_and_snapshots(store, set
             for spec in SPECS:
                 run(store, spec, batch)
         assert outcome(store) == expected
+
+
+def test_processes_holding_their_last_folds_leave_what_checkpoints_alone_leave(store):
+    parts = batches(walk(3000), 250)
+    store_all(store, parts)
+    for batch in parts:
+        for spec in SPECS:
+            run(store, spec, batch)
+    expected = outcome(store)
+    for seed in (1, 2, 3):
+        store.redis.flushdb()
+        store_all(store, parts)
+        rng = random.Random(seed)
+        processes = [Folds(), Folds()]
+        order = parts[:]
+        rng.shuffle(order)
+        for batch in sorted(order[:6], key=lambda b: b.first_id) + order[6:]:
+            for spec in SPECS:
+                run(store, spec, batch, rng.choice(processes))
+        assert outcome(store) == expected
+
+
+def test_a_held_fold_skips_the_checkpoint_only_when_it_ends_where_the_batch_starts(store):
+    parts = batches(walk(1000), 100)
+    store_all(store, parts)
+    folds = Folds()
+    run(store, SPECS[0], parts[0], folds)
+    k = store.symbol("sim", "BTC-USDT")
+    store.redis.delete(k.checkpoints("new_highs"))  # only the held fold knows trade 100
+    assert run(store, SPECS[0], parts[1], folds).caught_up == 0
+    stale = Folds()
+    run(store, SPECS[0], parts[0], stale)  # skipped: already covered, holds nothing
+    assert stale.take(k.member, "new_highs") is None
+    assert run(store, SPECS[0], parts[3], folds).caught_up == 100
 
 
 def test_a_redelivered_batch_changes_nothing(store):
