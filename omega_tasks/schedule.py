@@ -72,6 +72,7 @@ JOBS: tuple[Job, ...] = (
     Job("feed health", "omega.maintenance.check_feeds", 15.0),
     Job("catch up", "omega.maintenance.catch_up", 60.0),
     Job("trim", "omega.maintenance.trim", 300.0),
+    Job("harmony", "omega.maintenance.harmony", 15.0),
     # Every higher-timeframe close is also a 1m close: the trend re-analyses each timeframe
     # as its bar closes. 5m closes include every 15m, 1h and 4h close, where fib levels move.
     Job("trend at bar closes", "omega.maintenance.catch_up", on_close(1),

@@ -66,6 +66,7 @@ class Store:
         self._commit = client.register_script(_script("commit"))
         self._hold = client.register_script(_script("hold"))
         self._release = client.register_script(_script("release"))
+        self._reading = client.register_script(_script("reading"))
 
     @classmethod
     def connect(cls, settings: Settings) -> Store:
@@ -245,6 +246,16 @@ class Store:
             keys=[k.event_ids, k.events, k.state(analysis), k.checkpoints(analysis)], args=args
         )
         return [events[int(i)] for i in new], bool(advanced)
+
+    def put_reading(self, k: SymbolKeys, name: str, last_id: int, snapshot: str) -> bool:
+        """Write a snapshot read off other snapshots, unless one of a later trade is stored.
+
+        Unlike ``commit``, an equal trade id rewrites it: its inputs advance separately.
+        """
+        return bool(self._reading(
+            keys=[k.state(name)],
+            args=[last_id, snapshot, self.keys.progress_channel, name, k.member],
+        ))
 
     def add_events(self, k: SymbolKeys, events: Sequence[Event]) -> int:
         """Write events that belong to no analysis snapshot (feed gaps, health); each once."""

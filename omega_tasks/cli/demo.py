@@ -68,6 +68,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             progress.finish()
             if not done:
                 raise OmegaError("the analyses did not finish in time; see the worker log")
+            # what beat sends every 15 s, once the analyses it reads are done
+            app.send_task("omega.maintenance.harmony").get(
+                timeout=30, disable_sync_subtasks=False)  # the in-process worker sets the flag
         bars = store.bars(k)
         events = store.events(k)
         print(summarise(store, k, simulation, report, fed_s, elapsed))

@@ -8,6 +8,7 @@ from typing import Any
 from feeder.service import FeedReport
 from feeder.sources.simulator import Simulation
 from omega_tasks.keys import SymbolKeys
+from omega_tasks.report.market import market_lines
 from omega_tasks.store import Store
 
 
@@ -50,6 +51,7 @@ def summarise(
         facts = [f"{key}={_short(v)}" for key, v in view.items()
                  if key not in ("analysis", "exchange", "symbol") and _scalar(v)]
         lines.append(f"  {name:<10} " + "  ".join(facts))
+    lines += market_lines(store, k)
     return "\n".join(lines)
 
 

@@ -11,12 +11,16 @@ from celery import Task
 
 from omega_tasks.broker import OmegaApp
 from omega_tasks.catalog import CATALOG
+from omega_tasks.core import harmony as harmony_rule
+from omega_tasks.core.sweeps import TRAP_KINDS
 from omega_tasks.core.types import Finding
 from omega_tasks.health import FeedHealth
-from omega_tasks.messages import Event
+from omega_tasks.messages import Event, snapshot_json
 from omega_tasks.runner import run
 
 log = logging.getLogger(__name__)
+HARMONY_INPUTS = ("trend", "threshold", "fib", "traps", "ml")
+RECENT_EVENTS = 2_000  # newest events searched for traps: hours of them on a busy symbol
 RETRY: dict[str, Any] = {
     "bind": True,
     "shared": False,
@@ -82,6 +86,34 @@ def register(app: OmegaApp) -> None:
             removed += store.trim(store.symbol(exchange, symbol))
         return removed
 
-    for fn in (catch_up, check_feeds, trim):
+    def harmony(task: Task) -> dict[str, float]:
+        """Read every symbol's signals off the other snapshots; write the ``harmony`` snapshot.
+
+        Returns the score per symbol that has one.
+        """
+        store = app.store
+        scores: dict[str, float] = {}
+        for exchange, symbol in store.symbols():
+            k = store.symbol(exchange, symbol)
+            found = {name: snap for name in HARMONY_INPUTS
+                     if (snap := store.snapshot(k, name)) is not None}
+            if not found:
+                continue
+            traps = [(e.time_ms, e.kind, int(e.evidence.get("direction", 0)))
+                     for e in store.events(k, RECENT_EVENTS)
+                     if e.detector == "traps" and e.kind in TRAP_KINDS]
+            reading = harmony_rule.read({n: view for n, (_, view) in found.items()}, traps)
+            if reading is None:
+                continue
+            covered = {name: last for name, (last, _) in found.items()}
+            view = reading.view() | {
+                "analysis": "harmony", "exchange": exchange, "symbol": symbol,
+                "covered": covered, "last_trade_id": max(covered.values()),
+            }
+            store.put_reading(k, "harmony", max(covered.values()), snapshot_json(view))
+            scores[k.member] = reading.score
+        return scores
+
+    for fn in (catch_up, check_feeds, trim, harmony):
         app.task(fn, name=f"omega.maintenance.{fn.__name__}",
                  max_retries=app.settings.task_retries, **RETRY)

@@ -32,9 +32,13 @@ def test_the_demo_runs_end_to_end_on_the_configured_redis(settings, store, tmp_p
     assert "Omega demo: simulated BTC-USDT" in result.stdout
     assert "threshold" in result.stdout and "warm=True" in result.stdout
     assert "fib/leg" in result.stdout and "fib/touch" in result.stdout
+    assert "Trend (alignment" in result.stdout and "\n  5m    " in result.stdout
+    assert "present signals agree" in result.stdout
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     k = store.symbol("sim", "BTC-USDT")
-    assert store.snapshot(k, "threshold")[0] == int(store.feed(k)["last_trade_id"])
+    last_id = int(store.feed(k)["last_trade_id"])
+    assert store.snapshot(k, "threshold")[0] == last_id
+    assert store.snapshot(k, "harmony")[0] == last_id
 
 
 def test_the_demo_starts_an_embedded_redis_when_none_answers(tmp_path):

@@ -1,0 +1,46 @@
+"""The harmony task reads the other analyses' snapshots and writes its own, on real Redis."""
+
+import time
+
+from omega_tasks.messages import snapshot_json
+from tests.integration.test_schedule import store_ticks
+from tests.support import walk
+
+
+def run(app, task, **kwargs):
+    sent = app.send_task(f"omega.maintenance.{task}", kwargs=kwargs)
+    return sent.get(timeout=60, disable_sync_subtasks=False)
+
+
+def test_harmony_reads_every_signal_and_a_prediction_once_the_model_writes_one(
+    app, store, worker
+):
+    store_ticks(store, walk(6_000), time.time_ns())
+    k = store.symbol("sim", "BTC-USDT")
+    assert run(app, "harmony") == {}  # nothing analysed yet: nothing to read
+    run(app, "catch_up")
+    scores = run(app, "harmony")
+    last_id, view = store.snapshot(k, "harmony")
+    assert scores == {k.member: view["score"]} and last_id == 6_000
+    trend = store.snapshot(k, "trend")[1]
+    assert view["as_of_ms"] == trend["last_bar_open_ms"] + 60_000
+    assert set(view["signals"]) == {"trend", "regime", "model", "traps", "fibonacci"}
+    assert view["signals"]["model"] == {"vote": None, "why": "no prediction"}
+    assert view["signals"]["trend"]["vote"] in (-1, 0, 1)  # 1m is warm after 25 minutes
+    assert view["present"] == sum(s["vote"] is not None for s in view["signals"].values())
+    assert view["covered"] == {"fib": 6_000, "threshold": 6_000, "traps": 6_000, "trend": 6_000}
+
+    prediction = {"prediction": "down", "last_bar_open_ms": trend["last_bar_open_ms"]}
+    store.commit(k, "ml", [], 5_990, b"", snapshot_json(prediction))  # a model a little behind
+    run(app, "harmony")
+    last_id, view = store.snapshot(k, "harmony")
+    assert last_id == 6_000 and view["covered"]["ml"] == 5_990
+    assert view["signals"]["model"] == {"vote": -1, "why": "predicts down"}
+
+
+def test_a_reading_is_rewritten_at_the_same_trade_but_never_moved_back(store):
+    k = store.symbol("sim", "BTC-USDT")
+    assert store.put_reading(k, "harmony", 10, '{"score":0.5}')
+    assert store.put_reading(k, "harmony", 10, '{"score":0.75}')
+    assert not store.put_reading(k, "harmony", 9, '{"score":0.0}')
+    assert store.snapshot(k, "harmony") == (10, {"score": 0.75})
