@@ -48,6 +48,11 @@ class TimeframeTrend:
         return self.regime.update(bar)
 
     @property
+    def warmup_bars(self) -> int:
+        """Bars of this timeframe before it has a direction: the EMA's and DI±'s."""
+        return max(EMA_SPAN, self.regime.dmi.period + 1)
+
+    @property
     def ready(self) -> bool:
         return self.ema.n >= EMA_SPAN and self.regime.dmi.di_ready
 

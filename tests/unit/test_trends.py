@@ -1,11 +1,13 @@
 import json
+import math
+import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omega_tasks.core.analysis import Fold
-from omega_tasks.core.threshold import ThresholdAnalysis
-from omega_tasks.core.trends import TrendAnalysis
+from omega_tasks.core.threshold import ThresholdAnalysis, regime_multiplier
+from omega_tasks.core.trends import TimeframeTrend, TrendAnalysis
 from omega_tasks.core.types import MINUTE_MS, Bar
 from tests.unit.test_fold import make_trades, run_in_pieces
 
@@ -100,3 +102,36 @@ def test_a_fall_points_down_and_alignment_counts_only_warm_timeframes():
     # 1m and 5m are warm (20 bars of EMA); 15m (13 bars) and above are not
     assert analysis.view()["directions"] == "1m:- 5m:- 15m:? 1h:? 4h:?"
     assert analysis.alignment() == -1.0
+
+
+def test_a_timeframe_has_a_direction_exactly_after_its_declared_warm_up():
+    trend = TimeframeTrend(1)
+    assert trend.warmup_bars == 20
+    for i, bar in enumerate(climb(25)):
+        trend.update(bar)
+        assert trend.ready == (i + 1 >= trend.warmup_bars)
+        assert (trend.direction == 1) == trend.ready
+
+
+def test_the_threshold_applies_the_5m_regime_the_trend_reports_at_every_bar():
+    rng = random.Random(4)
+    trend, threshold = TrendAnalysis(), ThresholdAnalysis()
+    close, seen = 100.0, set()
+    for i in range(3 * 1440):  # calm and wild hours, drifting up or down by the hour
+        hour = i // 60
+        sigma = 0.003 if hour % 7 == 3 else 0.0006
+        drift = 0.0004 * ((hour % 3) - 1)
+        prev, close = close, close * math.exp(drift + rng.gauss(0, sigma))
+        bar = Bar(i * MINUTE_MS, prev, max(prev, close) * 1.0003, min(prev, close) * 0.9997,
+                  close, 1.0, 0.5, 1, i + 1, i + 1)
+        trend.on_bar(bar)
+        threshold.on_bar(bar)
+        regime = trend.trend("5m").regime.regime
+        assert threshold.threshold.regime.current == regime
+        seen.add(regime)
+        params = threshold.threshold.volatility.params
+        assert threshold.view()["threshold"] == max(
+            params.floor,
+            params.k * threshold.threshold.volatility.sigma * math.sqrt(params.horizon_bars)
+            * regime_multiplier(regime, params))
+    assert {"trending", "volatile", "neutral"} <= seen
