@@ -52,6 +52,7 @@ class FibAnalysis(Analysis):
         self.tolerance = math.nan
         self.gate = (math.inf, -math.inf)
         self.counts = [0, 0]
+        self.quiet_lo, self.quiet_hi, self.quiet_until_ms = math.inf, -math.inf, -1
 
     # -- bars ---------------------------------------------------------------------------
 
@@ -65,6 +66,7 @@ class FibAnalysis(Analysis):
             self._retarget(bar.close, changes)
         self._breaks(bar)
         self._regate()
+        self._quiet()
         return None
 
     def _retarget(self, close: float, changes: Changes) -> None:
@@ -111,6 +113,12 @@ class FibAnalysis(Analysis):
     def on_trade(
         self, trade_id: int, time_ms: int, price: float, size: float, side: int
     ) -> list[Finding] | None:
+        if self.quiet_lo < price < self.quiet_hi and time_ms < self.quiet_until_ms:
+            self.last_price = price  # the common trade: near no target, no watch, nothing due
+            return None
+        return self._look(trade_id, time_ms, price)
+
+    def _look(self, trade_id: int, time_ms: int, price: float) -> list[Finding] | None:
         self.trading = True
         found: list[Finding] | None = None
         if self.pending:
@@ -127,6 +135,7 @@ class FibAnalysis(Analysis):
         if hi >= self.gate[0] or lo <= self.gate[1]:
             found = self._touch(trade_id, time_ms, price, prev, found)
             self._regate()
+        self._quiet()
         return found
 
     def _touch(self, trade_id: int, time_ms: int, price: float, prev: float,
@@ -187,6 +196,18 @@ class FibAnalysis(Analysis):
                 break
         self.gate = (up, down)
 
+    def _quiet(self) -> None:
+        """Join the touch gate and the reaction band into the one test most trades pass.
+
+        The last price lies inside the touch gate (else it would have been scanned), so a
+        trade inside both bands, before any deadline and with nothing pending, changes nothing
+        but the last price.
+        """
+        reactions = self.reactions
+        self.quiet_hi = min(self.gate[0], reactions.up)
+        self.quiet_lo = max(self.gate[1], reactions.down)
+        self.quiet_until_ms = reactions.due_ms if self.trading and not self.pending else -1
+
     # -- state --------------------------------------------------------------------------
 
     def dump(self) -> Any:
@@ -209,6 +230,7 @@ class FibAnalysis(Analysis):
         made.last_price, made.trading, made.tolerance = data[6], data[7], data[8]
         made.counts = list(data[9])
         made._regate()
+        made._quiet()
         return made
 
     def view(self) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """What price can touch (a zone, or a level in no zone) and the wait for a reaction after it.
 
 A reaction is a move of one threshold away from the touched target on the side price came
-from, before the watch's deadline. ``Reactions`` keeps the running extremes of price since it
-last looked and only looks watch by watch when a trade reaches a reaction price or a
-deadline, so the common trade costs a few comparisons however many watches are open.
+from, before the watch's deadline. ``Reactions`` keeps the lowest and highest price since its
+last watch began, shared by all its watches, and a band of prices (``down``, ``up``) and a
+time (``due_ms``) within which a trade changes nothing: it reaches no reaction price and makes
+no new extreme a watch cares about. A caller skips such trades; a new extreme costs a few
+comparisons; only a reaction or a new watch looks watch by watch.
 """
 
 from __future__ import annotations
@@ -75,12 +77,14 @@ class Watch:
 
 
 class Reactions:
-    """Open watches, fed trade by trade; ``update`` returns the watches that reacted.
+    """Open watches; ``update`` takes a trade and returns the watches that reacted.
 
-    Trades need only be fed while there are watches: a new watch starts from the next trade.
+    A trade strictly inside (``down``, ``up``) and before ``due_ms`` changes nothing, so
+    callers may skip it; every other trade must be fed. A new watch starts from the next trade.
     """
 
-    __slots__ = ("down", "due_ms", "high", "low", "up", "watches")
+    __slots__ = ("down", "due_ms", "high", "longs", "low", "react_down", "react_up", "shorts",
+                 "up", "watches")
 
     def __init__(self) -> None:
         self.watches: list[Watch] = []
@@ -94,15 +98,17 @@ class Reactions:
         self._arm()
 
     def update(self, time_ms: int, price: float) -> list[Watch]:
-        if time_ms >= self.due_ms:  # a deadline passed: close what came before this trade
-            self._look()
+        if time_ms >= self.due_ms:  # a deadline passed: this trade is too late for those
             self.watches = [w for w in self.watches if time_ms < w.deadline_ms]
             self._arm()
+        elif self.down < price < self.up:
+            return []
         if price < self.low:
             self.low = price
         if price > self.high:
             self.high = price
-        if self.down < price < self.up:
+        if self.react_down < price < self.react_up:
+            self._band()
             return []
         self._look()
         reacted = [w for w in self.watches if w.best >= w.threshold]
@@ -112,18 +118,30 @@ class Reactions:
         return reacted
 
     def _look(self) -> None:
+        """Fold the extremes into every watch and start them afresh."""
         if self.high >= self.low:
             for w in self.watches:
                 w.see(self.low, self.high)
         self.low, self.high = math.inf, -math.inf
 
     def _arm(self) -> None:
-        """Note the nearest reaction prices (a hair inside, against rounding) and deadline."""
+        """Note the nearest reaction prices (a hair inside, against rounding), which sides
+        are watched, and the nearest deadline."""
         ups = [w.reaction_price for w in self.watches if w.side > 0]
         downs = [w.reaction_price for w in self.watches if w.side < 0]
-        self.up = min(ups) * (1 - 1e-12) if ups else math.inf
-        self.down = max(downs) * (1 + 1e-12) if downs else -math.inf
+        self.react_up = min(ups) * (1 - 1e-12) if ups else math.inf
+        self.react_down = max(downs) * (1 + 1e-12) if downs else -math.inf
+        self.longs, self.shorts = bool(ups), bool(downs)
         self.due_ms = min((w.deadline_ms for w in self.watches), default=2**62)
+        self._band()
+
+    def _band(self) -> None:
+        """Quiet prices: short of every reaction, and inside the extremes a watch cares about
+        (one waiting for a rise keeps the lowest price, one waiting for a fall the highest)."""
+        low = self.low if self.longs else -math.inf
+        high = self.high if self.shorts else math.inf
+        self.down = low if low > self.react_down else self.react_down
+        self.up = high if high < self.react_up else self.react_up
 
     def __len__(self) -> int:
         return len(self.watches)

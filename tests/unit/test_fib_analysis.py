@@ -138,3 +138,33 @@ def test_the_random_walks_reach_every_kind_of_finding():
     steps = [(rng.randint(0, 24_000), round(rng.gauss(0, 2), 1)) for _ in range(3_000)]
     kinds = {f.kind for f in Fold(QuickFib()).feed(walk(steps))}
     assert {"leg", "touch", "reaction", "zone_formed"} <= kinds
+
+
+class EveryTradeLooked(QuickFib):
+    """The same analysis with the quiet band shut: every trade takes the full path."""
+
+    def _quiet(self) -> None:
+        super()._quiet()
+        self.quiet_until_ms = -1
+
+
+@settings(max_examples=40, deadline=None)
+@given(steps)
+def test_trades_skipped_in_the_quiet_band_change_no_finding(steps):
+    trades = walk(steps)
+    assert Fold(QuickFib()).feed(trades) == Fold(EveryTradeLooked()).feed(trades)
+
+
+def test_the_quiet_band_skips_most_trades_of_a_long_walk_and_changes_nothing():
+    rng = random.Random(5)
+    trades = walk([(rng.randint(0, 24_000), round(rng.gauss(0, 2), 1)) for _ in range(3_000)])
+    looked = []
+
+    class Counting(QuickFib):
+        def _look(self, trade_id: int, time_ms: int, price: float) -> Any:
+            looked.append(trade_id)
+            return super()._look(trade_id, time_ms, price)
+
+    found = Fold(Counting()).feed(trades)
+    assert found == Fold(EveryTradeLooked()).feed(trades)
+    assert len(looked) < len(trades) / 2

@@ -1,4 +1,8 @@
+import math
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from omega_tasks.core.fib_touch import Reactions, Target, Watch, side_of
 
@@ -56,3 +60,45 @@ def test_watches_restored_from_a_dump_react_at_the_same_trade():
 @pytest.mark.parametrize(("price", "side"), [(101.0, 1), (99.0, -1), (100.0, 0), (100.5, 0)])
 def test_the_side_of_a_band(price, side):
     assert side_of(price, 100.0, 100.5) == side
+
+
+def reference(watches, prices):
+    """Each watch's reaction trade and its worst move before it, straight from the definition."""
+    out = []
+    for start, w in watches:
+        worst, reacted = math.inf, None
+        for t, p in enumerate(prices):
+            if t <= start or t >= w.deadline_ms:
+                continue
+            move = w.side * (p - w.ref)
+            worst = min(worst, move)
+            if move >= w.threshold:
+                reacted = t
+                break
+        out.append((reacted, worst))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_reactions_fed_only_outside_the_quiet_band_match_the_definition(rng):
+    prices = [100.0]
+    for _ in range(rng.randint(0, 120)):
+        prices.append(round(prices[-1] + rng.choice([-1, 1]) * rng.random() * 1.5, 1))
+    specs = sorted((rng.randrange(len(prices)), rng.choice([1, -1]), rng.uniform(0.5, 3),
+                    rng.randint(1, 60)) for _ in range(rng.randint(1, 5)))
+    reactions, watches, got = Reactions(), [], {}
+    for t, p in enumerate(prices):
+        if t >= reactions.due_ms or not reactions.down < p < reactions.up:
+            for w in reactions.update(t, p):
+                got[id(w)] = (t, w.worst)
+        for start, side, threshold, life in specs:
+            if start == t:
+                w = Watch(LEVEL, side, 100.0, threshold, t + 1 + life, t)
+                reactions.watch(w)
+                watches.append((t, w))
+    expected = reference(watches, prices)
+    for (_, w), (when, worst) in zip(watches, expected, strict=True):
+        assert got.get(id(w), (None,))[0] == when
+        if when is not None:
+            assert got[id(w)][1] == worst
