@@ -26,15 +26,20 @@ from omega_tasks.errors import ConfigError, OmegaError
 COMMANDS = (demo, run, feed, record, replay, events, state, status, evaluate, config_cmd)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the omega command line."""
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    """Return the omega command line's parser, every subcommand added."""
+    made = argparse.ArgumentParser(
         prog="omega", description="Real-time BTC market-structure analytics on Celery."
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = made.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.add(sub)
-    args = parser.parse_args(argv)
+    return made
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the omega command line."""
+    args = parser().parse_args(argv)
     try:
         settings = Settings.from_env(os.environ)
     except ConfigError as exc:
