@@ -19,6 +19,8 @@ from websockets.sync.server import ServerConnection, serve
 
 from feeder.recordings import frames
 
+CLOSE_TIMEOUT_S = 5.0  # how long the server waits for a client to close its end
+
 
 @dataclass
 class Script:
@@ -45,10 +47,11 @@ class ExchangeServer:
         self.position = 0
         self.connections = 0
         self.subscriptions: list[str] = []
+        self.close_waits: list[float] = []  # seconds each forced close took to complete
         self.done = threading.Event()
         self._fired: set[tuple[str, int]] = set()
         self._server = serve(self._handle, "127.0.0.1", 0, compression=None,
-                             ping_interval=None, max_size=None)
+                             ping_interval=None, max_size=None, close_timeout=CLOSE_TIMEOUT_S)
         self.port = self._server.socket.getsockname()[1]
         self.url = f"ws://127.0.0.1:{self.port}/stream"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -76,15 +79,18 @@ class ExchangeServer:
                 i = self.position
                 if self._once("close", i, s.close_at):
                     self.position = max(0, i - s.rewind)
-                    conn.close()
+                    started = time.monotonic()
+                    conn.close()  # returns when the client has closed its end too
+                    self.close_waits.append(time.monotonic() - started)
                     return
                 if self._once("stall", i, s.stall_at):
                     self._wait_for_client_to_leave(conn)
                     return
                 if i in s.garbage_at and self._once("garbage", i, set(s.garbage_at)):
                     conn.send(s.garbage_at[i])
-                frame = s.frames[i]
-                if s.skip_ids is None or not _trade_id_in(frame, *s.skip_ids):
+                frame = s.frames[i] if s.skip_ids is None else _without(s.frames[i],
+                                                                        *s.skip_ids)
+                if frame is not None:
                     conn.send(frame)
                 self.position = i + 1
             self.done.set()
@@ -101,12 +107,19 @@ class ExchangeServer:
             return
 
 
-def _trade_id_in(frame: str, lo: int, hi: int) -> bool:
-    at = frame.find('"t":')
-    if at < 0 or '"e":"trade"' not in frame:
-        return False
-    end = frame.find(",", at)
-    return lo <= int(frame[at + 4:end]) <= hi
+def _without(frame: str, lo: int, hi: int) -> str | None:
+    """The frame less its trades with ids in [lo, hi]; None if nothing is left of it."""
+    if '"e":"trade"' in frame:  # Binance: one trade a frame
+        at = frame.find('"t":')
+        return None if lo <= int(frame[at + 4:frame.find(",", at)]) <= hi else frame
+    if '"channel":"market_trades"' not in frame:
+        return frame
+    message = json.loads(frame)  # Coinbase: a list of trades in each event
+    for event in message["events"]:
+        event["trades"] = [t for t in event["trades"] if not lo <= int(t["trade_id"]) <= hi]
+    if not any(event["trades"] for event in message["events"]):
+        return None
+    return json.dumps(message, separators=(",", ":"))
 
 
 def trade_frames(*paths) -> list[str]:
@@ -116,9 +129,11 @@ def trade_frames(*paths) -> list[str]:
 
 @dataclass
 class Rest:
-    """What the REST server serves: trades by id (Binance rows) and 1m klines."""
+    """What the REST server serves: trades by id (Binance rows), the latest trades of a
+    product (Coinbase rows) and 1m klines, in either exchange's format."""
 
     trades: dict[int, dict] = field(default_factory=dict)
+    products: dict[str, list[dict]] = field(default_factory=dict)
     klines: list[list] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     fail_next: int = 0
@@ -131,6 +146,21 @@ class Rest:
             rest.trades[d["t"]] = {"id": d["t"], "price": d["p"], "qty": d["q"],
                                    "quoteQty": "0", "time": d["T"], "isBuyerMaker": d["m"],
                                    "isBestMatch": True}
+        return rest
+
+    @classmethod
+    def from_coinbase_frames(cls, frames_: list[str]) -> Rest:
+        rest = cls()
+        seen: dict[str, dict[int, dict]] = {}
+        for frame in frames_:
+            message = json.loads(frame)
+            if message.get("channel") != "market_trades":
+                continue
+            for event in message["events"]:
+                for row in event["trades"]:
+                    seen.setdefault(row["product_id"], {})[int(row["trade_id"])] = row
+        rest.products = {p: [rows[i] for i in sorted(rows, reverse=True)]
+                         for p, rows in seen.items()}  # newest first, as Coinbase serves them
         return rest
 
     def load_klines(self, path) -> None:
@@ -162,6 +192,16 @@ def rest_server(rest: Rest) -> Iterator[str]:
                 end, limit = int(q.get("endTime", 2**62)), int(q.get("limit", 500))
                 rows = [k for k in rest.klines if k[0] <= end][-limit:]
                 return self._reply(200, rows)
+            product = url.path.split("/products/")[-1].split("/")[0]
+            if url.path.endswith("/ticker"):
+                rows = rest.products.get(product, [])[:int(q.get("limit", 100))]
+                return self._reply(200, {"trades": rows, "best_bid": "", "best_ask": ""})
+            if url.path.endswith("/candles"):
+                start_ms, end_ms = int(q["start"]) * 1000, int(q["end"]) * 1000
+                rows = [{"start": str(k[0] // 1000), "low": k[3], "high": k[2], "open": k[1],
+                         "close": k[4], "volume": k[5]}
+                        for k in reversed(rest.klines) if start_ms <= k[0] < end_ms]
+                return self._reply(200, {"candles": rows[:350]})
             return self._reply(404, {"code": -1, "msg": "no such endpoint"})
 
         def _reply(self, status: int, body: object) -> None:

@@ -1,9 +1,10 @@
-"""Coinbase Advanced Trade: ``market_trades`` with the ``heartbeats`` channel.
+"""Coinbase Advanced Trade: ``market_trades`` and ``ticker`` with the ``heartbeats`` channel.
 
 Trade ids are consecutive per product. A new subscription starts with a snapshot of recent
 trades, so after a reconnect the repeats are dropped and short gaps close by themselves; a
 longer gap is backfilled from the latest trades the REST ticker serves, as far as they reach.
 Coinbase reports the maker's side of a public trade, so the aggressor is the other side.
+The ``ticker`` channel carries the best bid and ask, kept as feed state.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from feeder.exchanges.fields import (
     positive,
     text,
 )
-from feeder.sources import Item
+from feeder.sources import Item, Quote
 from omega_tasks.core.types import MINUTE_MS, Bar
 from omega_tasks.errors import InputError
 from omega_tasks.messages import Tick
 
-SKIPPED_CHANNELS = ("subscriptions", "heartbeats", "ticker", "ticker_batch", "candles",
-                    "l2_data", "status")
+SKIPPED_CHANNELS = ("subscriptions", "heartbeats", "ticker_batch", "candles", "l2_data",
+                    "status")
 MAX_CANDLES = 350  # per request
 
 
@@ -42,6 +43,7 @@ class Coinbase(Exchange):
         return [
             json.dumps({"type": "subscribe", "product_ids": products,
                         "channel": "market_trades"}),
+            json.dumps({"type": "subscribe", "product_ids": products, "channel": "ticker"}),
             json.dumps({"type": "subscribe", "channel": "heartbeats"}),
         ]
 
@@ -53,13 +55,16 @@ class Coinbase(Exchange):
         channel = field(message, "channel")
         if channel in SKIPPED_CHANNELS:
             return []
-        if channel != "market_trades":
+        if channel not in ("market_trades", "ticker"):
             raise InputError(f"unknown message type {str(channel)[:40]!r}")
         events = field(message, "events")
         if not isinstance(events, list):
             raise InputError("events: expected a list")
+        if channel == "ticker":
+            return [self.quote(row, received_ns)
+                    for event in events for row in _rows(event, "tickers")]
         ticks = [self.trade(row, received_ns)
-                 for event in events for row in _trades(event)]
+                 for event in events for row in _rows(event, "trades")]
         ticks.sort(key=lambda t: (t.symbol, t.trade_id))  # a snapshot comes newest first
         return list(ticks)
 
@@ -77,6 +82,17 @@ class Coinbase(Exchange):
             iso_ms(field(row, "time"), "time", received_ns),
             received_ns,
             backfilled,
+        )
+
+    def quote(self, row: Any, received_ns: int) -> Quote:
+        return Quote(
+            self.name,
+            normal_symbol(text(field(row, "product_id"), "product_id")),
+            positive(field(row, "best_bid"), "best_bid"),
+            non_negative(field(row, "best_bid_quantity"), "best_bid_quantity"),
+            positive(field(row, "best_ask"), "best_ask"),
+            non_negative(field(row, "best_ask_quantity"), "best_ask_quantity"),
+            received_ns,
         )
 
     def trades_url(self, symbol: str, from_id: int, limit: int) -> str | None:
@@ -111,8 +127,8 @@ class Coinbase(Exchange):
         return bars
 
 
-def _trades(event: Any) -> list[Any]:
-    rows = field(event, "trades")
+def _rows(event: Any, name: str) -> list[Any]:
+    rows = field(event, name)
     if not isinstance(rows, list):
-        raise InputError("trades: expected a list")
+        raise InputError(f"{name}: expected a list")
     return rows

@@ -122,6 +122,9 @@ class WebSocketSource(Source):
             return got_data, f"connection error: {type(exc).__name__}: {exc}"
         finally:
             ws.close(timeout=1)
+            # after the server's close frame the library marks the socket closed and close()
+            # skips it: shut it down, or it stays open and the server waits on it
+            ws.shutdown()  # type: ignore[no-untyped-call]
 
 
 def _close_reason(data: bytes) -> str:

@@ -9,16 +9,26 @@ import pytest
 
 from feeder.batcher import MicroBatcher
 from feeder.exchanges.binance import BinanceSpot
+from feeder.exchanges.coinbase import Coinbase
 from feeder.observer import FeedObserver
 from feeder.publisher import Publisher
 from feeder.recordings import Recorder
+from feeder.recordings import frames as recorded_frames
 from feeder.rest import backfiller, warm_up
 from feeder.service import Feeder
 from feeder.sources.recording import RecordingSource
 from feeder.sources.websocket import Timing, WebSocketSource
 from omega_tasks.core.types import MINUTE_MS
 from tests.conftest import data_file
-from tests.exchange_server import ExchangeServer, Rest, Script, rest_server, trade_frames
+from tests.exchange_server import (
+    CLOSE_TIMEOUT_S,
+    ExchangeServer,
+    Rest,
+    Script,
+    rest_server,
+    trade_frames,
+    wait_for,
+)
 
 pytestmark = pytest.mark.data
 FAST = Timing(watchdog_s=5.0, ping_interval_s=0.5, backoff_first_s=0.05, backoff_max_s=0.2)
@@ -69,22 +79,35 @@ def first_id(frames):
     return int(frames[0].split('"t":')[1].split(",")[0])
 
 
-def run_feed(store, server_url, rest_url, last_id, timing=FAST, recorder=None,
-             timeout_s=120.0):
-    """Feed from the websocket until trade ``last_id`` is stored; return report and observer."""
-    exchange = BinanceSpot(server_url, rest_url)
+def feed_until(store, exchange, last_ids, timing=FAST, recorder=None, timeout_s=120.0):
+    """Feed from the websocket until each symbol's trade in ``last_ids`` is stored; return
+    the report and what the observer heard."""
     stop = threading.Event()
     heard = Heard()
+    pending = dict(last_ids)
+
+    def reached(batch):
+        if batch.last_id >= pending.get(batch.symbol, batch.last_id + 1):
+            del pending[batch.symbol]
+        if not pending:
+            stop.set()
+
     feeder = Feeder(store, Publisher(store, None, (), stop), MicroBatcher(1000, 0.02),
-                    backfill=backfiller(exchange), observer=heard,
-                    on_batch=lambda b: b.last_id >= last_id and stop.set())
+                    backfill=backfiller(exchange), observer=heard, on_batch=reached)
     deadline = threading.Timer(timeout_s, stop.set)
     deadline.start()
     try:
-        report = feeder.run(WebSocketSource(exchange, ["BTC-USDT"], timing, recorder))
+        report = feeder.run(WebSocketSource(exchange, list(last_ids), timing, recorder))
     finally:
         deadline.cancel()
+    assert not pending, f"the feed ended before trades {pending} arrived"
     return report, heard
+
+
+def run_feed(store, server_url, rest_url, last_id, timing=FAST, recorder=None):
+    """Feed Binance BTC-USDT from the websocket until trade ``last_id`` is stored."""
+    return feed_until(store, BinanceSpot(server_url, rest_url), {"BTC-USDT": last_id}, timing,
+                      recorder)
 
 
 def test_two_recorded_days_through_three_disconnects_and_a_skipped_range_keep_every_trade_once(
@@ -99,6 +122,8 @@ def test_two_recorded_days_through_three_disconnects_and_a_skipped_range_keep_ev
     with ExchangeServer(script) as server, rest_server(rest) as rest_url:
         report, heard = run_feed(store, server.url, rest_url, last)
         assert server.connections == 4
+        wait_for(lambda: len(server.close_waits) == 3, CLOSE_TIMEOUT_S / 5,
+                 "the client to close its end of each connection the server closed")
         assert len(set(server.subscriptions)) == 1 and "btcusdt@trade" in server.subscriptions[0]
 
     k = store.symbol("binance", "BTC-USDT")
@@ -174,6 +199,19 @@ def test_warm_up_loads_closed_klines_before_now_only_for_symbols_without_history
         assert len(rest.requests) == 2  # 1,000 a page
 
 
+def test_coinbase_warm_up_pages_through_candles_350_minutes_at_a_time(store):
+    rest = Rest()
+    rest.load_klines(data_file("klines_1m/binance_BTCUSDT_1m_20240726-20240825.csv.gz"))
+    now_ms = 1_723_161_255_342
+    with rest_server(rest) as rest_url:
+        exchange = Coinbase("ws://127.0.0.1:9", rest_url)
+        assert warm_up(store, exchange, ["BTC-USD"], 720, now_ms) == {"BTC-USD": 720}
+    bars = store.bars(store.symbol("coinbase", "BTC-USD"))
+    assert len(bars) == 720 and bars[-1].close_ms == now_ms - now_ms % MINUTE_MS
+    assert all(b.open_ms - a.open_ms == MINUTE_MS for a, b in itertools.pairwise(bars))
+    assert len(rest.requests) == 3 and all("granularity=ONE_MINUTE" in r for r in rest.requests)
+
+
 def test_a_recording_of_the_live_feed_replays_into_the_same_trades(store, two_days, tmp_path):
     frames = two_days[:1_500]
     first = first_id(frames)
@@ -190,3 +228,36 @@ def test_a_recording_of_the_live_feed_replays_into_the_same_trades(store, two_da
     replayed = store.trades_between(k, first, first + 1_499)
     assert replayed.ids == live.ids and replayed.prices == live.prices
     assert replayed.sides == live.sides and len(replayed) == 1_500
+
+
+def test_coinbase_products_share_a_connection_and_keep_every_trade_through_reconnects(store):
+    frames = [frame for _, frame in
+              recorded_frames(data_file("coinbase_ws/advtrade_btcusd_ethusd.jsonl.zst"))]
+    rest = Rest.from_coinbase_frames(frames)
+    btc = sorted(int(t["trade_id"]) for t in rest.products["BTC-USD"])
+    eth = sorted(int(t["trade_id"]) for t in rest.products["ETH-USD"])
+    skipped = (btc[80], btc[89])
+    script = Script(frames, close_at={300, 700}, skip_ids=skipped, rewind=120)
+    with ExchangeServer(script) as server, rest_server(rest) as rest_url:
+        exchange = Coinbase(server.url, rest_url)
+        report, heard = feed_until(store, exchange, {"BTC-USD": btc[-1], "ETH-USD": eth[-1]})
+        assert server.connections == 3
+        wait_for(lambda: len(server.close_waits) == 2, CLOSE_TIMEOUT_S / 5,
+                 "the client to close its end of each connection the server closed")
+        assert all('"product_ids": ["BTC-USD", "ETH-USD"]' in subscription
+                   for subscription in server.subscriptions)
+
+    for symbol, ids in (("BTC-USD", btc), ("ETH-USD", eth)):
+        k = store.symbol("coinbase", symbol)
+        assert list(store.trades_between(k, ids[0], ids[-1]).ids) == ids
+        assert ids == list(range(ids[0], ids[-1] + 1))
+    k = store.symbol("coinbase", "BTC-USD")
+    (gap,) = [e for e in store.events(k) if e.kind == "gap"]
+    assert (gap.evidence["first_missing_id"], gap.evidence["last_missing_id"]) == skipped
+    assert gap.evidence["closed"] is True and gap.evidence["backfilled"] == 10
+    assert heard.gaps == [(10, True)] and heard.dead_letters == []
+    assert report.duplicates == heard.duplicates > 0
+    assert report.trades == len(btc) + len(eth) and report.reconnects == 2
+    feed = store.feed(k)
+    assert 0 < float(feed["bid"]) < float(feed["ask"]) < 1.001 * float(feed["bid"])
+    assert store.events(store.symbol("coinbase", "ETH-USD")) == []

@@ -38,6 +38,11 @@ COINBASE_TRADES = json.dumps({
         {"product_id": "BTC-USD", "trade_id": "1068572089", "price": "65083.66",
          "size": "0.00064389", "time": "2024-08-09T00:01:37.139922Z", "side": "BUY"},
     ]}]})
+COINBASE_TICKER = ('{"channel":"ticker","timestamp":"2024-08-09T00:01:40.298Z","sequence_num":10,'
+                   '"events":[{"type":"update","tickers":[{"type":"ticker","product_id":"BTC-USD",'
+                   '"price":"65086.18","volume_24_h":"2867.54532609","best_bid":"65083.66",'
+                   '"best_ask":"65083.67","best_bid_quantity":"0.20371215",'
+                   '"best_ask_quantity":"0.24290402"}]}]}')
 COINBASE_HEARTBEAT = ('{"channel":"heartbeats","client_id":"","timestamp":'
                       '"2024-08-09T00:01:40.1Z","sequence_num":3,"events":[{"current_time":'
                       '"2024-08-09 00:01:40.1 +0000 UTC","heartbeat_counter":"3"}]}')
@@ -69,6 +74,12 @@ def test_a_coinbase_snapshot_comes_out_in_trade_order_with_the_taker_side():
     assert [t.side for t in ticks] == [-1, 1]  # Coinbase names the maker's side
     assert ticks[1].exchange_ms == 1723161698514
     assert ticks[1].symbol == "BTC-USD"
+
+
+def test_a_coinbase_ticker_is_a_quote_of_best_bid_and_ask():
+    (quote,) = COINBASE.parse(COINBASE_TICKER, NOW_NS)
+    assert quote == Quote("coinbase", "BTC-USD", 65083.66, 0.20371215, 65083.67, 0.24290402,
+                          NOW_NS)
 
 
 @pytest.mark.parametrize("frame", [
@@ -163,7 +174,7 @@ def test_subscriptions_name_every_stream_of_every_symbol():
         "btcusdt@trade", "btcusdt@bookTicker", "btcusdt@forceOrder",
         "ethusdt@trade", "ethusdt@bookTicker", "ethusdt@forceOrder"]
     channels = [json.loads(f)["channel"] for f in COINBASE.subscriptions(["BTC-USD"])]
-    assert channels == ["market_trades", "heartbeats"]
+    assert channels == ["market_trades", "ticker", "heartbeats"]
 
 
 # ---- fuzzing: whatever arrives, parse returns items and never raises ----
@@ -237,7 +248,7 @@ def test_no_json_value_makes_any_parser_raise(value):
 
 @pytest.mark.parametrize(("exchange", "template"), [
     (SPOT, SPOT_TRADE), (SPOT, SPOT_QUOTE), (USDM, USDM_TRADE), (USDM, USDM_LIQUIDATION),
-    (COINBASE, COINBASE_TRADES), (COINBASE, COINBASE_HEARTBEAT),
+    (COINBASE, COINBASE_TRADES), (COINBASE, COINBASE_TICKER), (COINBASE, COINBASE_HEARTBEAT),
 ])
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
