@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from omega_tasks.core.bars import TIMEFRAMES, Resampler
@@ -67,6 +67,11 @@ class Leg:
     timeframe: str
     start: Swing
     end: Swing
+    key: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key",
+                           f"{self.timeframe}:{self.start.pivot_ms}:{self.end.pivot_ms}")
 
     @property
     def direction(self) -> int:
@@ -75,10 +80,6 @@ class Leg:
 
     def level(self, ratio: float) -> float:
         return self.end.price - ratio * (self.end.price - self.start.price)
-
-    @property
-    def key(self) -> str:
-        return f"{self.timeframe}:{self.start.pivot_ms}:{self.end.pivot_ms}"
 
     @property
     def move(self) -> tuple[float, float]:
@@ -101,6 +102,10 @@ class Level:
     leg: Leg
     ratio: float
     price: float
+    key: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.leg.key}:{self.ratio:g}")
 
     @property
     def timeframe(self) -> str:
@@ -110,10 +115,6 @@ class Level:
     def golden(self) -> bool:
         return self.ratio in GOLDEN
 
-    @property
-    def key(self) -> str:
-        return f"{self.leg.key}:{self.ratio:g}"
-
 
 @dataclass(frozen=True, slots=True)
 class Zone:
@@ -121,6 +122,10 @@ class Zone:
 
     levels: tuple[Level, ...]
     score: float
+    key: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", "|".join(lv.key for lv in self.levels))
 
     @property
     def lo(self) -> float:
@@ -137,10 +142,6 @@ class Zone:
     @property
     def ratios(self) -> tuple[float, ...]:
         return tuple(sorted({lv.ratio for lv in self.levels}))
-
-    @property
-    def key(self) -> str:
-        return "|".join(lv.key for lv in self.levels)
 
     def evidence(self) -> dict[str, Any]:
         return {
@@ -214,13 +215,14 @@ def confluence(levels: Sequence[Level], width: float, golden_bonus: float) -> li
 class Frame:
     """One timeframe: its bars from closed 1m bars, its pivots and its leg."""
 
-    __slots__ = ("fractal", "pivots", "resampler", "timeframe")
+    __slots__ = ("fractal", "leg", "pivots", "resampler", "timeframe")
 
     def __init__(self, timeframe: str, fractal_k: int) -> None:
         self.timeframe = timeframe
         self.resampler = Resampler(TIMEFRAMES[timeframe])
         self.fractal = Fractal(fractal_k)
         self.pivots: list[Swing] = []
+        self.leg: Leg | None = None
 
     def update(self, bar: Bar) -> list[Swing]:
         """Add a closed 1m bar; return the pivots it set (new or replaced), in order."""
@@ -229,7 +231,14 @@ class Frame:
             for swing in self.fractal.update(frame_bar):
                 if self._add(swing):
                     moved.append(swing)
+        if moved:
+            self._relink()
         return moved
+
+    def _relink(self) -> None:
+        """Name the leg between the last two pivots."""
+        pivots = self.pivots
+        self.leg = Leg(self.timeframe, pivots[-2], pivots[-1]) if len(pivots) >= 2 else None
 
     def _add(self, swing: Swing) -> bool:
         pivots = self.pivots
@@ -244,12 +253,6 @@ class Frame:
         del pivots[:-3]
         return True
 
-    @property
-    def leg(self) -> Leg | None:
-        if len(self.pivots) < 2:
-            return None
-        return Leg(self.timeframe, self.pivots[-2], self.pivots[-1])
-
     def dump(self) -> list[Any]:
         return [self.timeframe, self.resampler.dump(), self.fractal.dump(),
                 [p.dump() for p in self.pivots]]
@@ -260,6 +263,7 @@ class Frame:
         frame.resampler = Resampler.load(data[1])
         frame.fractal = Fractal.load(data[2])
         frame.pivots = [Swing.load(p) for p in data[3]]
+        frame._relink()
         return frame
 
 
@@ -275,26 +279,31 @@ class Changes:
 class FibonacciLevels:
     """Legs, levels and confluence zones of every timeframe, folded over closed 1m bars."""
 
-    __slots__ = ("frames", "params", "width", "zones")
+    __slots__ = ("_levels", "frames", "params", "width", "zones")
 
     def __init__(self, params: FibParams | None = None) -> None:
         self.params = params or FibParams()
         self.frames = [Frame(tf, self.params.fractal_k) for tf in self.params.timeframes]
         self.zones: tuple[Zone, ...] = ()
         self.width = math.nan
+        self._levels: list[Level] = []
 
     def update(self, bar: Bar, atr: float) -> Changes:
         """Add a closed 1m bar, with the 1m ATR in force (NaN while warming up)."""
         legs: list[Leg] = []
         golden: list[GoldenLeg] = []
         for frame in self.frames:
-            for pivot in frame.update(bar):
-                leg = frame.leg
-                if leg is not None:
-                    legs.append(leg)
+            moved = frame.update(bar)
+            if not moved:
+                continue
+            if frame.leg is not None:
+                legs.append(frame.leg)
+            for pivot in moved:
                 found = self._golden(frame, pivot)
                 if found is not None:
                     golden.append(found)
+        if legs:
+            self._relevel()
         zones_changed = False
         if math.isfinite(atr) and (legs or not self.zones):
             before = [z.key for z in self.zones]
@@ -306,7 +315,7 @@ class FibonacciLevels:
     def _confluence(self) -> tuple[Zone, ...]:
         if not math.isfinite(self.width):
             return ()
-        return tuple(confluence(self.levels(), self.width, self.params.golden_bonus))
+        return tuple(confluence(self._levels, self.width, self.params.golden_bonus))
 
     def _golden(self, frame: Frame, pivot: Swing) -> GoldenLeg | None:
         if len(frame.pivots) < 3 or frame.pivots[-1] != pivot:
@@ -321,7 +330,11 @@ class FibonacciLevels:
 
     def levels(self) -> list[Level]:
         """Return every current level, timeframe by timeframe."""
-        return [Level(leg, r, leg.level(r)) for leg in self.legs() for r in self.params.ratios]
+        return list(self._levels)
+
+    def _relevel(self) -> None:
+        self._levels = [Level(leg, r, leg.level(r)) for leg in self.legs()
+                        for r in self.params.ratios]
 
     def dump(self) -> list[Any]:
         return [self.params.dump(), [f.dump() for f in self.frames], self.width]
@@ -332,6 +345,7 @@ class FibonacciLevels:
         levels = cls(FibParams.load(data[0]))
         levels.frames = [Frame.load(f) for f in data[1]]
         levels.width = data[2]
+        levels._relevel()
         levels.zones = levels._confluence()
         return levels
 

@@ -73,6 +73,14 @@ def test_a_more_extreme_swing_of_the_same_kind_moves_the_leg_end():
     assert (leg.start.price, leg.end.price) == (98.0, 252.0)
 
 
+def test_a_bar_confirming_two_pivots_of_a_timeframe_reports_its_leg_once():
+    outside = [bar(i, 100, 110) for i in range(3)] + [bar(3, 90, 120)]
+    outside += [bar(i, 100, 110) for i in range(4, 7)]
+    changes = feed(one_minute(), outside)  # the outside bar is both a swing high and low
+    assert [len(c.legs) for c in changes] == [0] * 6 + [1]
+    assert changes[-1].legs[0].move == (120.0, 90.0)
+
+
 def test_golden_legs_are_reported_when_the_third_pivot_is_confirmed():
     levels = one_minute()
     changes = feed(levels, path([150, 100, 200, 138.2, 190]))
