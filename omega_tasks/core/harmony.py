@@ -5,16 +5,16 @@ Five signals, each read from what another analysis wrote (its snapshot, or its e
     trend      the sign of the alignment of the warm timeframes (−1..1)
     regime     the 5m direction while the 5m regime is trending; against it while ranging
                (a range reverts); no direction while volatile or neutral
-    model      the predicted class of the latest closed 1m bar: up +1, down −1, neither 0
+    model      the ``prediction`` snapshot's class: up +1, down −1, neither 0
     traps      the direction of the newest trap or liquidity grab in the last 15 minutes
                (including the minute still forming)
     fibonacci  the confluence zone nearest the close, within 1 ATR: support (+1) with the
                close above it, resistance (−1) below it, no direction inside it
 
 A signal is absent when it cannot be read (no snapshot yet, still warming up, or a model
-prediction older than ``stale_ms``), present without a direction (0), or votes ±1. The
-direction is the sign of the sum of the votes; the score is the share of present signals
-that vote for it, and 0 when the votes cancel or none is cast.
+prediction made at a bar that closed over ``stale_ms`` before the last close), present
+without a direction (0), or votes ±1. The direction is the sign of the sum of the votes; the
+score is the share of present signals that vote for it, and 0 when the votes cancel or none is cast.
 """
 
 from __future__ import annotations
@@ -111,8 +111,8 @@ def model_vote(model: View | None, as_of_ms: int, params: HarmonyParams) -> Vote
     prediction = model.get("prediction") if model else None
     if prediction not in MODEL_VOTES:
         return Vote("model", None, "no prediction")
-    bar_ms = (model or {}).get("last_bar_open_ms")
-    if not isinstance(bar_ms, int) or as_of_ms - bar_ms > params.stale_ms:
+    bar_ms = (model or {}).get("bar_open_ms")
+    if not isinstance(bar_ms, int) or as_of_ms - (bar_ms + MINUTE_MS) > params.stale_ms:
         return Vote("model", None, "prediction stale")
     return Vote("model", MODEL_VOTES[prediction], f"predicts {prediction}")
 
@@ -182,7 +182,7 @@ def read(
     return harmony((
         trend_vote(trend),
         regime_vote(trend),
-        model_vote(snapshots.get("ml"), when, params),
+        model_vote(snapshots.get("prediction"), when, params),
         traps_vote(snapshots.get("traps"), trap_events, when, params),
         fib_vote(snapshots.get("fib"), close, params),
     ), when)

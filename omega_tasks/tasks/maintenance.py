@@ -19,7 +19,7 @@ from omega_tasks.messages import Event, snapshot_json
 from omega_tasks.runner import run
 
 log = logging.getLogger(__name__)
-HARMONY_INPUTS = ("trend", "threshold", "fib", "traps", "ml")
+HARMONY_INPUTS = ("trend", "threshold", "fib", "traps", "prediction")
 RECENT_EVENTS = 2_000  # newest events searched for traps: hours of them on a busy symbol
 RETRY: dict[str, Any] = {
     "bind": True,

@@ -30,11 +30,12 @@ def test_harmony_reads_every_signal_and_a_prediction_once_the_model_writes_one(
     assert view["present"] == sum(s["vote"] is not None for s in view["signals"].values())
     assert view["covered"] == {"fib": 6_000, "threshold": 6_000, "traps": 6_000, "trend": 6_000}
 
-    prediction = {"prediction": "down", "last_bar_open_ms": trend["last_bar_open_ms"]}
-    store.commit(k, "ml", [], 5_990, b"", snapshot_json(prediction))  # a model a little behind
+    prediction = {"prediction": "down", "bar_open_ms": trend["last_bar_open_ms"],
+                  "last_bar_open_ms": trend["last_bar_open_ms"]}
+    store.commit(k, "prediction", [], 5_990, b"", snapshot_json(prediction))  # a little behind
     run(app, "harmony")
     last_id, view = store.snapshot(k, "harmony")
-    assert last_id == 6_000 and view["covered"]["ml"] == 5_990
+    assert last_id == 6_000 and view["covered"]["prediction"] == 5_990
     assert view["signals"]["model"] == {"vote": -1, "why": "predicts down"}
 
 

@@ -69,11 +69,12 @@ def test_a_regime_whose_5m_timeframe_is_not_warm_is_absent():
 @pytest.mark.parametrize(
     ("view", "expected"),
     [
-        ({"prediction": "up", "last_bar_open_ms": NOW - MINUTE_MS}, 1),
-        ({"prediction": "down", "last_bar_open_ms": NOW - MINUTE_MS}, -1),
-        ({"prediction": "neither", "last_bar_open_ms": NOW - MINUTE_MS}, 0),
-        ({"prediction": None, "last_bar_open_ms": NOW - MINUTE_MS}, None),  # expired model
-        ({"prediction": "up", "last_bar_open_ms": NOW - 6 * MINUTE_MS}, None),  # stale
+        ({"prediction": "up", "bar_open_ms": NOW - MINUTE_MS}, 1),
+        ({"prediction": "down", "bar_open_ms": NOW - MINUTE_MS}, -1),
+        ({"prediction": "neither", "bar_open_ms": NOW - MINUTE_MS}, 0),
+        ({"prediction": None, "bar_open_ms": NOW - MINUTE_MS}, None),  # expired model
+        ({"prediction": "up", "bar_open_ms": NOW - 5 * MINUTE_MS}, 1),  # closed 4 min before
+        ({"prediction": "up", "bar_open_ms": NOW - 7 * MINUTE_MS}, None),  # 6 min: stale
         ({"prediction": "up"}, None),
         (None, None),  # no model snapshot at all
     ],
@@ -119,13 +120,13 @@ def test_reading_the_snapshots_combines_every_signal_at_the_last_bar_close():
         "threshold": {"close": 105.0, "last_bar_open_ms": NOW - MINUTE_MS},
         "fib": fib_view((99.0, 101.0)),
         "traps": {"warm": True},
-        "ml": {"prediction": "down", "last_bar_open_ms": NOW - MINUTE_MS},
+        "prediction": {"prediction": "down", "bar_open_ms": NOW - MINUTE_MS},
     }
     h = read(snapshots, [(NOW - MINUTE_MS, "liquidity_grab_low", 1)])
     assert h.as_of_ms == NOW
     assert {v.signal: v.direction for v in h.votes} == {
         "trend": 1, "regime": 1, "model": -1, "traps": 1, "fibonacci": 1}
     assert (h.direction, h.score) == (1, 0.8)
-    without_model = read({k: v for k, v in snapshots.items() if k != "ml"}, [])
+    without_model = read({k: v for k, v in snapshots.items() if k != "prediction"}, [])
     assert (without_model.present, without_model.score) == (4, 0.75)  # traps: none recent
     assert read({"fib": fib_view((1.0, 2.0))}, []) is None  # no bar closed: no time to read at
