@@ -110,7 +110,7 @@ def model_vote(model: View | None, as_of_ms: int, params: HarmonyParams) -> Vote
     """Vote the predicted class, if a prediction of a recent bar exists."""
     prediction = model.get("prediction") if model else None
     if prediction not in MODEL_VOTES:
-        return Vote("model", None, "no prediction")
+        return Vote("model", None, str((model or {}).get("status") or "no prediction"))
     bar_ms = (model or {}).get("bar_open_ms")
     if not isinstance(bar_ms, int) or as_of_ms - (bar_ms + MINUTE_MS) > params.stale_ms:
         return Vote("model", None, "prediction stale")

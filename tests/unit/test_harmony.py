@@ -83,6 +83,12 @@ def test_the_model_votes_its_predicted_class_and_is_absent_without_a_fresh_one(v
     assert model_vote(view, NOW, P).direction == expected
 
 
+def test_a_missing_prediction_says_why_when_the_snapshot_does():
+    vote = model_vote({"prediction": None, "status": "model expired"}, NOW, P)
+    assert (vote.direction, vote.why) == (None, "model expired")
+    assert model_vote(None, NOW, P).why == "no prediction"
+
+
 def test_the_newest_trap_in_the_window_decides_the_trap_vote():
     warm = {"warm": True}
     events = [(NOW - 20 * MINUTE_MS, "bear_trap", 1), (NOW - 9 * MINUTE_MS, "bull_trap", -1),
