@@ -7,6 +7,7 @@ definitions on top (``omega_tasks.tasks``).
 from __future__ import annotations
 
 import os
+import ssl
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -44,6 +45,18 @@ def celery_url(url: str) -> str:
     return f"redis+socket://{parts.path}?virtual_host={db}"
 
 
+def tls_options(url: str) -> dict[str, Any] | None:
+    """Verify the server's certificate on a rediss:// URL that does not say otherwise.
+
+    Celery refuses a rediss:// URL without ``ssl_cert_reqs``; redis-py (the store) verifies
+    by default. Both then agree: TLS with the certificate checked, unless the URL relaxes it.
+    """
+    parts = urlsplit(url)
+    if parts.scheme != "rediss" or "ssl_cert_reqs" in parse_qs(parts.query):
+        return None
+    return {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+
+
 def celery_app(settings: Settings) -> OmegaApp:
     """Return a configured Celery app with no tasks of its own."""
     app = OmegaApp(settings, broker=celery_url(settings.broker),
@@ -69,5 +82,7 @@ def celery_app(settings: Settings) -> OmegaApp:
         task_create_missing_queues=False,
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
+        broker_use_ssl=tls_options(settings.broker),
+        redis_backend_use_ssl=tls_options(settings.results),
     )
     return app

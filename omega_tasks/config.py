@@ -13,7 +13,7 @@ import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from omega_tasks.errors import ConfigError
 
@@ -179,7 +179,8 @@ class Settings:
             value = getattr(self, spec.name)
             problem = check(value) if check else None
             if problem:
-                raise ConfigError(f"{PREFIX}{spec.name.upper()}={value!r}: {problem}")
+                shown = redact_url(value) if spec.name.endswith("_url") else value
+                raise ConfigError(f"{PREFIX}{spec.name.upper()}={shown!r}: {problem}")
 
     @property
     def broker(self) -> str:
@@ -238,11 +239,16 @@ def _field_type(spec: dataclasses.Field[Any]) -> type:
 
 
 def redact_url(url: str) -> str:
-    """Mask the password in a URL, for logs and printed settings."""
+    """Mask the password in a URL (user info or a ``password`` parameter), for logs."""
     parts = urlsplit(url)
-    if not parts.password:
+    pairs = [pair.split("=", 1)[0] for pair in parts.query.split("&")]
+    if parts.password is None and "password" not in (p.lower() for p in pairs):
         return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, ""))
+    query = "&".join(
+        f"{pair.split('=', 1)[0]}=***" if pair.split("=", 1)[0].lower() == "password" else pair
+        for pair in parts.query.split("&") if pair
+    )
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username or ''}:***@{netloc.rsplit('@', 1)[1]}"
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
