@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from omega_tasks.core.analysis import Analysis
 from omega_tasks.core.fib_analysis import FibAnalysis
+from omega_tasks.core.ml_analysis import PredictionAnalysis
 from omega_tasks.core.sweeps import HighFreqAnalysis, TrapAnalysis
 from omega_tasks.core.threshold import ThresholdAnalysis
 from omega_tasks.core.trends import TrendAnalysis
@@ -29,6 +30,7 @@ CATALOG: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(FibAnalysis, "fib"),
     AnalysisSpec(TrapAnalysis, "traps"),
     AnalysisSpec(HighFreqAnalysis, "highfreq"),
+    AnalysisSpec(PredictionAnalysis, "ml"),
 )
 
 

@@ -101,6 +101,20 @@ class Settings:
     events_retained: int = _setting(100_000, "events kept per symbol", _positive)
     deadletters_retained: int = _setting(10_000, "dead letters kept", _positive)
     checkpoints_kept: int = _setting(16, "checkpoints kept per analysis and symbol", _positive)
+    ml_train_bars: int = _setting(
+        10_080, "1m bars the trend model trains on (a sliding window: 7 days)", _positive
+    )
+    ml_min_train_bars: int = _setting(
+        1_440, "fewest 1m bars worth training a trend model on", _positive
+    )
+    ml_test_bars: int = _setting(
+        1_440, "1m bars per walk-forward test block when a model is retrained", _positive
+    )
+    ml_expiry_min: int = _setting(
+        180, "minutes of market time after its training data that a model may predict",
+        _positive,
+    )
+    models_kept: int = _setting(3, "trend model versions kept per symbol", _positive)
     visibility_timeout_s: int = _setting(
         900, "seconds before an unacknowledged task is redelivered", _positive
     )

@@ -6,7 +6,8 @@
     │   └── DecodeError      bytes that do not decode; keeps the raw bytes
     ├── TransientError       a dependency is briefly unavailable: retried with backoff
     ├── HistoryTrimmed       trades an analysis needs are no longer in the tick stream
-    └── EmbeddedRedisError   the embedded Redis server could not be started
+    ├── EmbeddedRedisError   the embedded Redis server could not be started
+    └── ModelRejected        a stored model names types outside the trusted list: not loaded
 """
 
 from __future__ import annotations
@@ -52,3 +53,7 @@ class HistoryTrimmed(OmegaError):
 
 class EmbeddedRedisError(OmegaError):
     """The embedded Redis server could not be started."""
+
+
+class ModelRejected(OmegaError):
+    """A stored model holds types that are not on the trusted list; it is never loaded."""

@@ -9,6 +9,8 @@ Per symbol, under ``{prefix}:{exchange}:{symbol}:``
     state:{analysis}   hash: the JSON snapshot and the last trade id it covers
     ckpt:{analysis}    sorted set of fold checkpoints, score = last trade id covered
     feed               hash: feed health (last trade id/time, connection, gaps, origin id)
+    models             hash: trend models, "{version}:skops" and "{version}:card" (JSON),
+                       "latest" (the newest version) and "next" (the version counter)
 
 Shared: ``{prefix}:symbols`` (set of "exchange:symbol"), ``{prefix}:deadletter`` (stream),
 ``{prefix}:beat`` (the lock held by the one running celery beat), ``{prefix}:beat:runs`` (hash:
@@ -54,6 +56,10 @@ class SymbolKeys:
 
     def checkpoints(self, analysis: str) -> str:
         return f"{self.base}:ckpt:{analysis}"
+
+    @property
+    def models(self) -> str:
+        return f"{self.base}:models"
 
     @property
     def member(self) -> str:

@@ -14,20 +14,24 @@ the checkpoint would give, without reading and decoding the checkpoint.
 from __future__ import annotations
 
 import logging
+import weakref
 from dataclasses import dataclass
 
 import msgpack
 
 from omega_tasks.catalog import AnalysisSpec
 from omega_tasks.core.analysis import Fold
+from omega_tasks.core.ml_analysis import PredictionAnalysis
 from omega_tasks.core.types import MINUTE_MS, Finding
 from omega_tasks.errors import HistoryTrimmed
 from omega_tasks.keys import SymbolKeys
 from omega_tasks.messages import Batch, Event, snapshot_json
+from omega_tasks.models import ModelCache, ModelStore
 from omega_tasks.store import Store, minute_of
 
 log = logging.getLogger(__name__)
 WARMUP_BARS = 6 * 24 * 60
+_models: weakref.WeakKeyDictionary[Store, ModelCache] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,7 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = No
         fold = held
     else:
         fold = _load(store, spec, k, batch)
+    _prepare(store, k, fold)
     findings: list[Finding] = []
     caught_up = 0
     reset = False
@@ -79,6 +84,7 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = No
         except HistoryTrimmed as exc:
             log.error("%s %s: %s; restarting from this batch", spec.name, k.member, exc)
             fold = _restart(store, spec, k, batch)
+            _prepare(store, k, fold)
             findings.append(_reset_finding(spec, batch, exc))
             reset = True
         else:
@@ -97,6 +103,15 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = No
         folds.keep(k.member, spec.name, fold)
     kinds = tuple(e.kind for e in added)
     return Outcome(spec.name, False, caught_up, len(findings), len(added), advanced, reset, kinds)
+
+
+def _prepare(store: Store, k: SymbolKeys, fold: Fold) -> None:
+    """Hand an analysis that predicts the newest model (loaded once per version)."""
+    if isinstance(fold.analysis, PredictionAnalysis):
+        cache = _models.get(store)
+        if cache is None:
+            cache = _models[store] = ModelCache(ModelStore(store.redis))
+        fold.analysis.use(*cache.newest(k))
 
 
 def _load(store: Store, spec: AnalysisSpec, k: SymbolKeys, batch: Batch) -> Fold:

@@ -78,6 +78,8 @@ JOBS: tuple[Job, ...] = (
     Job("trend at bar closes", "omega.maintenance.catch_up", on_close(1),
         (("analyses", ("threshold", "trend")),)),
     Job("fib at bar closes", "omega.maintenance.catch_up", on_close(5), (("analyses", ("fib",)),)),
+    # On queue ml: the trend model retrained on the latest window, well inside its expiry.
+    Job("retrain trend model", "omega.ml.retrain", on_close(60)),
 )
 
 

@@ -10,7 +10,7 @@ START_MS = 1_750_000_000_000 - 1_750_000_000_000 % MINUTE_MS
 
 
 def bars_from_returns(returns: np.ndarray, seed: int, start_price: float = 100_000.0,
-                      buy_share: np.ndarray | None = None) -> list[Bar]:
+                      buy_share: np.ndarray | None = None, start_ms: int = START_MS) -> list[Bar]:
     """Turn 1m log returns into bars with wicks, volumes and buy volumes."""
     rng = np.random.default_rng(seed + 1)
     n = len(returns)
@@ -22,7 +22,7 @@ def bars_from_returns(returns: np.ndarray, seed: int, start_price: float = 100_0
     volumes = rng.gamma(2.0, 5.0, size=n)
     shares = rng.uniform(0.2, 0.8, size=n) if buy_share is None else buy_share
     return [
-        Bar(START_MS + i * MINUTE_MS, float(opens[i]), float(highs[i]), float(lows[i]),
+        Bar(start_ms + i * MINUTE_MS, float(opens[i]), float(highs[i]), float(lows[i]),
             float(closes[i]), float(volumes[i]), float(volumes[i] * shares[i]), 10)
         for i in range(n)
     ]
@@ -34,15 +34,21 @@ def random_walk(n: int, seed: int = 0, sigma: float = 0.0008) -> list[Bar]:
     return bars_from_returns(rng.normal(0.0, sigma, size=n), seed)
 
 
-def momentum(n: int, seed: int = 0, sigma: float = 0.0008, phi: float = 0.4) -> list[Bar]:
-    """AR(1) 1m log returns: each minute carries on a share ``phi`` of the last one."""
+def momentum(n: int, seed: int = 0, sigma: float = 0.0008, phi: float = 0.4,
+             end_ms: int | None = None, end_price: float | None = None) -> list[Bar]:
+    """AR(1) 1m log returns: each minute carries on a share ``phi`` of the last one.
+
+    With ``end_ms`` the last bar closes there; with ``end_price`` it closes at that price.
+    """
     rng = np.random.default_rng(seed)
     noise = rng.normal(0.0, sigma, size=n)
     returns = np.empty(n)
     returns[0] = noise[0]
     for i in range(1, n):
         returns[i] = phi * returns[i - 1] + noise[i]
-    return bars_from_returns(returns, seed)
+    start_ms = START_MS if end_ms is None else end_ms - n * MINUTE_MS
+    start_price = 100_000.0 if end_price is None else end_price / float(np.exp(returns.sum()))
+    return bars_from_returns(returns, seed, start_price, start_ms=start_ms)
 
 
 def with_future_changed(bars: list[Bar], after: int, seed: int = 99) -> list[Bar]:

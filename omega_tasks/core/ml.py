@@ -18,6 +18,7 @@ probabilities themselves stay calibrated.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -109,7 +110,11 @@ class Dataset:
 
 @dataclass(frozen=True)
 class TrendModel:
-    """A fitted classifier and pattern set, with what they were trained on."""
+    """A fitted classifier and pattern set, with what they were trained on.
+
+    ``data_digest`` fingerprints the training rows, the parameters and the patterns (whose
+    ids may come from a previous model): two models with the same digest are the same.
+    """
 
     classifier: Any
     patterns: Patterns
@@ -119,6 +124,7 @@ class TrendModel:
     trained_until_ms: int
     rows: int
     class_shares: tuple[float, ...]
+    data_digest: str
 
     def probabilities(self, features: Array) -> Array:
         """Return P(down), P(neither), P(up) for each feature row."""
@@ -157,12 +163,16 @@ def train(
         classifier.fit(ds.features[rows], y)
         patterns = fit_patterns(ds.shapes[sample], params.patterns, params.seed, previous)
     shares = tuple(float(np.mean(y == c)) for c in CLASSES)
+    digest = hashlib.sha256(repr(params).encode())
+    for part in (ds.features[rows], y, ds.shapes[rows]):
+        digest.update(np.ascontiguousarray(part).tobytes())
+    digest.update(patterns.centroids.tobytes())
     last_bar = int(rows[-1]) + params.horizon_bars  # the last bar any training label saw
     return TrendModel(
         classifier, patterns, params, FEATURES,
         trained_from_ms=int(ds.cols.open_ms[max(0, int(rows[0]) - LOOKBACK)]),
         trained_until_ms=int(ds.cols.open_ms[last_bar]) + MINUTE_MS,
-        rows=len(rows), class_shares=shares,
+        rows=len(rows), class_shares=shares, data_digest=digest.hexdigest(),
     )
 
 

@@ -17,6 +17,8 @@ the same for one row as for a hundred thousand.
     imb_{1,5,15}         buy/sell volume imbalance (buy − sell) / volume over h bars
     volume_z             log of volume over the window's mean volume
     hour_sin, hour_cos   time of day of the bar's close
+
+``shapes`` gives each bar's price shape for the pattern clusters (``core/ml_patterns.py``).
 """
 
 from __future__ import annotations
@@ -235,3 +237,17 @@ def _fib(w: _Window, cols: BarColumns, tr: Array) -> list[Array]:
     nearest = np.min(np.abs(pos[:, None] - np.array(FIB_RATIOS)[None, :]), axis=1)
     atr = w.total(tr, WILDER) / WILDER
     return [pos, _ratio(nearest * span, atr)]
+
+
+def shapes(close: Array, bars: int) -> Array:
+    """Return each bar's normalised shape of the last ``bars`` closes; NaN rows before."""
+    n = len(close)
+    out = np.full((n, bars), np.nan)
+    if n < bars:
+        return out
+    logc = np.log(close)
+    window = np.lib.stride_tricks.sliding_window_view(logc, bars)
+    centred = window - window.mean(axis=1, keepdims=True)
+    scale = centred.std(axis=1, keepdims=True)
+    out[bars - 1 :] = np.where(scale > 1e-12, centred / np.where(scale > 1e-12, scale, 1.0), 0.0)
+    return out

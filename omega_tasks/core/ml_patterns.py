@@ -16,21 +16,10 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 
+from omega_tasks.core.ml_features import shapes
+
 Array = np.ndarray
-
-
-def shapes(close: Array, bars: int) -> Array:
-    """Return each bar's normalised shape of the last ``bars`` closes; NaN rows before."""
-    n = len(close)
-    out = np.full((n, bars), np.nan)
-    if n < bars:
-        return out
-    logc = np.log(close)
-    window = np.lib.stride_tricks.sliding_window_view(logc, bars)
-    centred = window - window.mean(axis=1, keepdims=True)
-    scale = centred.std(axis=1, keepdims=True)
-    out[bars - 1 :] = np.where(scale > 1e-12, centred / np.where(scale > 1e-12, scale, 1.0), 0.0)
-    return out
+__all__ = ["Patterns", "fit_patterns", "shapes"]
 
 
 @dataclass(frozen=True, slots=True)

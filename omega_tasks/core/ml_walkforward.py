@@ -136,3 +136,19 @@ def overall(blocks: list[Predictions], method: str) -> Score:
     return score(np.concatenate([b.labels for b in blocks]),
                  np.concatenate([b.classes[method] for b in blocks]),
                  np.concatenate([b.probs[method] for b in blocks]))
+
+
+def summary(blocks: list[Predictions]) -> dict[str, object]:
+    """Overall scores of every method, and the model's per block, as plain data."""
+    def plain(s: Score) -> dict[str, float | None]:
+        values = {"balanced_accuracy": s.balanced_accuracy, "directional": s.directional,
+                  "auc": s.auc, "log_loss": s.log_loss}
+        return {"rows": s.rows} | {n: None if math.isnan(v) else round(v, 5)
+                                    for n, v in values.items()}
+
+    return {
+        "blocks": len(blocks),
+        "overall": {m: plain(overall(blocks, m)) for m in METHODS},
+        "model_by_block": [{"start_ms": b.start_ms, "end_ms": b.end_ms} | plain(b.score("model"))
+                           for b in blocks],
+    }

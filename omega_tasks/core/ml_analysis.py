@@ -1,0 +1,120 @@
+"""The trend model's predictions, one per closed 1m bar, as a fold like any other analysis.
+
+The fold keeps the last ``WINDOW`` bars; at each close it computes that bar's features and
+shape (``core/ml_features.py``, ``core/ml_patterns.py``) and asks the model it was given.
+The model is not part of the fold's state: the task adapter hands over the newest one
+(``use``) before feeding. A model predicts a bar only when it was trained on data that
+ended before the bar closed and not longer ago than its expiry, both in market time; else
+the snapshot says why there is no prediction. A change of predicted class is a finding.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any, Self
+
+from omega_tasks.core.analysis import Analysis
+from omega_tasks.core.ml_features import WINDOW, BarColumns, latest_features, shapes
+from omega_tasks.core.ml_labels import CLASS_NAMES, CLASSES
+from omega_tasks.core.types import Bar, Finding
+
+if TYPE_CHECKING:  # the fold runs without scikit-learn until a model is handed over
+    from omega_tasks.core.ml import TrendModel
+
+OK = "ok"
+NO_MODEL = "no model"
+WARMING_UP = "warming up"
+EXPIRED = "model expired"
+TOO_NEW = "model newer than bar"
+
+
+class PredictionAnalysis(Analysis):
+    """Calibrated up / neither / down probabilities and a pattern id per closed 1m bar."""
+
+    name = "prediction"
+    wants_trades = False
+
+    def __init__(self) -> None:
+        self.bars: deque[Bar] = deque(maxlen=WINDOW)
+        self.model: TrendModel | None = None
+        self.model_version: int | None = None
+        self.status = NO_MODEL
+        self.last: dict[str, Any] = {}
+        self.last_trade_id = 0
+
+    def use(self, model: TrendModel | None, version: int | None) -> None:
+        """Predict with ``model`` (saved as ``version``) from the next bar on."""
+        self.model, self.model_version = model, version
+
+    def on_bar(self, bar: Bar) -> list[Finding] | None:
+        self.bars.append(bar)
+        self.last_trade_id = max(self.last_trade_id, bar.last_id)
+        model = self.model
+        if model is None:
+            self.status = NO_MODEL
+            return None
+        if len(self.bars) < WINDOW or len(self.bars) < model.patterns.bars:
+            self.status = WARMING_UP
+            return None
+        if not model.fresh(bar.close_ms):
+            self.status = TOO_NEW if bar.close_ms < model.trained_until_ms else EXPIRED
+            return None
+        self.status = OK
+        return self._predict(model, bar)
+
+    def _predict(self, model: TrendModel, bar: Bar) -> list[Finding] | None:
+        cols = BarColumns.of(list(self.bars))
+        features = latest_features(cols)
+        assert features is not None  # a full window is held
+        shape = shapes(cols.close[-model.patterns.bars :], model.patterns.bars)[-1:]
+        probs = model.probabilities(features[None, :])
+        cls = int(model.decide(probs)[0])
+        p = dict(zip(CLASSES, probs[0].tolist(), strict=True))
+        before = self.last.get("direction")
+        self.last = {
+            "bar_open_ms": bar.open_ms,
+            "direction": cls,
+            "prediction": CLASS_NAMES[cls],
+            "p_up": p[1],
+            "p_neither": p[0],
+            "p_down": p[-1],
+            "confidence": p[1] - p[-1],
+            "pattern": int(model.patterns.assign(shape)[0]),
+            "model_version": self.model_version,
+        }
+        if before == cls:
+            return None
+        evidence = {"from": CLASS_NAMES[before] if before is not None else None,
+                    "to": CLASS_NAMES[cls]} | self.last
+        return [Finding("prediction_change", self.last_trade_id, bar.close_ms, evidence,
+                        key=str(bar.open_ms))]
+
+    def dump(self) -> Any:
+        return [[b.dump() for b in self.bars], self.status, self.last, self.last_trade_id]
+
+    @classmethod
+    def load(cls, data: Any) -> Self:
+        analysis = cls()
+        analysis.bars.extend(Bar.load(b) for b in data[0])
+        analysis.status, analysis.last, analysis.last_trade_id = data[1], data[2], data[3]
+        return analysis
+
+    def view(self) -> dict[str, Any]:
+        model = self.model
+        fresh = self.status == OK
+        shown = self.last if fresh else {}
+        return {
+            "last_bar_open_ms": self.bars[-1].open_ms if self.bars else None,
+            "status": self.status,
+            "bar_open_ms": shown.get("bar_open_ms"),
+            "direction": shown.get("direction"),
+            "prediction": shown.get("prediction"),
+            "p_up": shown.get("p_up"),
+            "p_neither": shown.get("p_neither"),
+            "p_down": shown.get("p_down"),
+            "confidence": shown.get("confidence"),
+            "pattern": shown.get("pattern"),
+            "horizon_bars": model.params.horizon_bars if model is not None else None,
+            "model_version": self.model_version if model is not None else None,
+            "model_trained_until_ms": model.trained_until_ms if model is not None else None,
+        }

@@ -1,0 +1,154 @@
+"""Trend models in Redis: skops files, versioned, each with a card of what it was trained on.
+
+A model is saved with skops (never pickle or joblib) and loaded only when every type it
+names is one skops trusts or one on ``TRUSTED`` below; anything else is refused
+(``ModelRejected``), so a tampered model cannot run code. Versions count up per symbol; the
+newest ``kept`` stay. Saving a model whose data digest equals the newest one's keeps the
+newest (a repeated retrain on unchanged bars adds no version).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+import skops.io as sio
+
+from omega_tasks.core.ml import ModelParams, TrendModel
+from omega_tasks.core.ml_patterns import Patterns
+from omega_tasks.errors import ModelRejected
+from omega_tasks.keys import SymbolKeys
+
+# sklearn internals of a calibrated classifier, on top of what skops trusts by default
+TRUSTED = frozenset({
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.model_selection._split.KFold",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCard:
+    """What a saved model was trained on, and how it scored walk-forward before it."""
+
+    version: int
+    saved_ms: int
+    trained_from_ms: int
+    trained_until_ms: int
+    rows: int
+    class_shares: tuple[float, ...]
+    features: tuple[str, ...]
+    params: dict[str, Any]
+    metrics: dict[str, Any]
+    data_digest: str
+
+    @property
+    def expires_ms(self) -> int:
+        """The last market time the model may predict at."""
+        return self.trained_until_ms + int(self.params["expiry_ms"])
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> ModelCard:
+        data = json.loads(raw)
+        data["class_shares"] = tuple(data["class_shares"])
+        data["features"] = tuple(data["features"])
+        return cls(**data)
+
+
+def encode(model: TrendModel) -> bytes:
+    """Return the model's fitted parts as a skops file."""
+    blob: bytes = sio.dumps({"classifier": model.classifier,
+                             "centroids": model.patterns.centroids})
+    return blob
+
+
+def decode(blob: bytes, card: ModelCard) -> TrendModel:
+    """Rebuild a model from its skops file and card; refuse untrusted types."""
+    found = sio.get_untrusted_types(data=blob)
+    untrusted = sorted(set(found) - TRUSTED)
+    if untrusted:
+        raise ModelRejected(f"model {card.version} names untrusted types: {untrusted}")
+    parts = sio.loads(blob, trusted=found)
+    return TrendModel(
+        parts["classifier"], Patterns(parts["centroids"]), ModelParams(**card.params),
+        card.features, card.trained_from_ms, card.trained_until_ms, card.rows,
+        card.class_shares, card.data_digest,
+    )
+
+
+class ModelStore:
+    """Save, list and load the trend models of each symbol."""
+
+    def __init__(self, client: redis.Redis, kept: int = 3) -> None:
+        self.redis = client
+        self.kept = kept
+
+    def save(
+        self, k: SymbolKeys, model: TrendModel, metrics: dict[str, Any], saved_ms: int
+    ) -> tuple[ModelCard, bool]:
+        """Save a model as the newest version; return its card and whether it is new."""
+        newest = self.card(k)
+        if newest is not None and newest.data_digest == model.data_digest:
+            return newest, False
+        version = int(self.redis.hincrby(k.models, "next", 1))
+        card = ModelCard(
+            version, saved_ms, model.trained_from_ms, model.trained_until_ms, model.rows,
+            model.class_shares, model.features, dataclasses.asdict(model.params), metrics,
+            model.data_digest,
+        )
+        gone = version - self.kept
+        with self.redis.pipeline() as pipe:
+            pipe.hset(k.models, mapping={f"{version}:skops": encode(model),
+                                         f"{version}:card": card.to_json(),
+                                         "latest": version})
+            pipe.hdel(k.models, f"{gone}:skops", f"{gone}:card")
+            pipe.execute()
+        return card, True
+
+    def latest(self, k: SymbolKeys) -> int | None:
+        """Return the newest version, or None when no model was saved."""
+        raw = self.redis.hget(k.models, "latest")
+        return int(raw) if raw is not None else None
+
+    def card(self, k: SymbolKeys, version: int | None = None) -> ModelCard | None:
+        """Return the card of a version (the newest by default)."""
+        version = self.latest(k) if version is None else version
+        if version is None:
+            return None
+        raw = self.redis.hget(k.models, f"{version}:card")
+        return ModelCard.from_json(raw) if raw is not None else None
+
+    def load(self, k: SymbolKeys, version: int) -> TrendModel | None:
+        """Load a saved version, or None when it is no longer kept."""
+        blob, raw = self.redis.hmget(k.models, f"{version}:skops", f"{version}:card")
+        if blob is None or raw is None:
+            return None
+        return decode(blob, ModelCard.from_json(raw))
+
+
+class ModelCache:
+    """The newest model of each symbol, loaded once per version by a worker process."""
+
+    def __init__(self, models: ModelStore) -> None:
+        self.models = models
+        self._held: dict[str, tuple[int, TrendModel]] = {}
+
+    def newest(self, k: SymbolKeys) -> tuple[TrendModel | None, int | None]:
+        """Return the newest model and its version (None, None when there is none)."""
+        version = self.models.latest(k)
+        if version is None:
+            return None, None
+        held = self._held.get(k.member)
+        if held is not None and held[0] == version:
+            return held[1], version
+        model = self.models.load(k, version)
+        if model is None:
+            return None, None
+        self._held[k.member] = (version, model)
+        return model, version

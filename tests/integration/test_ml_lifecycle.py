@@ -1,0 +1,124 @@
+"""The trend model's lifecycle: retrained by a worker on queue ml, saved with skops in
+Redis, loaded by the workers that predict each closed 1m bar, never used past its expiry."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import skops.io as sio
+
+from omega_tasks.core.ml import Dataset, train
+from omega_tasks.errors import ModelRejected
+from omega_tasks.inprocess import worker_thread
+from omega_tasks.models import ModelStore
+from omega_tasks.tasks import create_worker_app
+from omega_tasks.tasks.ml import model_params, retrain_symbol
+from tests.market import momentum
+from tests.pipeline import feed, settle
+from tests.support import T0, walk
+
+HISTORY_BARS = 1800
+
+
+@pytest.fixture
+def ml_settings(settings):
+    return settings.replace(ml_train_bars=1200, ml_min_train_bars=600, ml_test_bars=200)
+
+
+@pytest.fixture
+def history(store):
+    """Closed 1m bars of the 30 hours before the first tick, as a live feed's warm-up."""
+    k = store.symbol("sim", "BTC-USDT")
+    store.add_bars(k, momentum(HISTORY_BARS, seed=5, end_ms=T0 - T0 % 60_000,
+                               end_price=60_000.0))
+    return k
+
+
+def _retrain(app):
+    return app.send_task("omega.ml.retrain").get(timeout=120, disable_sync_subtasks=False)
+
+
+def test_a_worker_retrains_saves_a_versioned_model_and_an_identical_retrain_adds_none(
+        ml_settings, store, history):
+    app = create_worker_app(ml_settings)
+    with worker_thread(app, ("ml",), concurrency=1):
+        first = _retrain(app)[history.member]
+        again = _retrain(app)[history.member]
+    assert first["version"] == 1 and first["new"] is True
+    assert again == first | {"new": False}
+    card = ModelStore(store.redis).card(history)
+    assert card.trained_until_ms == T0 - T0 % 60_000
+    assert card.rows <= 1200 and card.features[0] == "ret_1"
+    assert card.metrics["blocks"] == 2 and card.metrics["test_bars"] == 200
+    model_scores = card.metrics["overall"]["model"]
+    assert model_scores["rows"] > 300 and 0.0 < model_scores["balanced_accuracy"] < 1.0
+    assert set(card.metrics["overall"]) == {"model", "majority", "persistence", "random"}
+
+
+def test_a_saved_model_loads_back_to_the_same_predictions(ml_settings, store, history):
+    models = ModelStore(store.redis, kept=2)
+    retrain_symbol(store, models, history, ml_settings, now_ms=1)
+    bars = store.bars(history)
+    ds = Dataset.build(bars, model_params(ml_settings))
+    loaded = models.load(history, 1)
+    x = ds.features[ds.predictable(0, len(ds))]
+    params = dataclasses.replace(model_params(ml_settings), train_bars=loaded.params.train_bars)
+    fresh = train(ds, len(ds), params)
+    assert loaded.data_digest == fresh.data_digest
+    assert np.array_equal(loaded.probabilities(x), fresh.probabilities(x))
+    assert np.array_equal(loaded.patterns.centroids, fresh.patterns.centroids)
+
+
+def test_only_the_newest_versions_are_kept(ml_settings, store, history):
+    models = ModelStore(store.redis, kept=2)
+    bars = store.bars(history)
+    for n in (1500, 1600, 1700):
+        store.redis.delete(history.bars)
+        store.add_bars(history, bars[:n])
+        retrain_symbol(store, models, history, ml_settings, now_ms=n)
+    assert models.latest(history) == 3
+    assert models.load(history, 1) is None
+    assert models.load(history, 2) is not None and models.load(history, 3) is not None
+
+
+def test_a_model_naming_an_untrusted_type_is_refused(ml_settings, store, history):
+    models = ModelStore(store.redis)
+    retrain_symbol(store, models, history, ml_settings, now_ms=1)
+    store.redis.hset(history.models, "1:skops", sio.dumps({"classifier": ModelRejected("x")}))
+    with pytest.raises(ModelRejected, match="untrusted"):
+        models.load(history, 1)
+
+
+def test_workers_on_queue_ml_predict_each_closed_bar_with_the_newest_model(
+        ml_settings, store, history):
+    app = create_worker_app(ml_settings)
+    with worker_thread(app, ("ml",), concurrency=1):
+        _retrain(app)
+    with worker_thread(app, ("traps", "highfreq", "fib", "trends", "ml", "maintenance"),
+                       concurrency=2):
+        report = feed(store, app, walk(4_000, seed=3))  # about 16 minutes
+        settle(store, report)
+    last_id, view = store.snapshot(history, "prediction")
+    assert last_id == 4_000
+    assert view["status"] == "ok" and view["model_version"] == 1
+    assert view["p_up"] + view["p_neither"] + view["p_down"] == pytest.approx(1.0)
+    assert view["prediction"] in ("up", "down", "neither")
+    assert 0 <= view["pattern"] < 8
+    changes = [e for e in store.events(history) if e.detector == "prediction"]
+    assert changes and {e.kind for e in changes} == {"prediction_change"}
+    assert all(e.evidence["model_version"] == 1 for e in changes)
+
+
+def test_no_prediction_comes_from_a_model_past_its_expiry(ml_settings, store, history):
+    app = create_worker_app(ml_settings.replace(ml_expiry_min=5))
+    with worker_thread(app, ("traps", "highfreq", "fib", "trends", "ml", "maintenance"),
+                       concurrency=2):
+        _retrain(app)
+        report = feed(store, app, walk(4_000, seed=3))
+        settle(store, report)
+    _, view = store.snapshot(history, "prediction")
+    assert view["status"] == "model expired" and view["p_up"] is None
+    card = ModelStore(store.redis).card(history)
+    changes = [e for e in store.events(history) if e.detector == "prediction"]
+    assert changes, "the model predicted while it was fresh"
+    assert all(e.time_ms <= card.expires_ms for e in changes)

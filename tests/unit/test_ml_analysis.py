@@ -1,0 +1,92 @@
+"""Predictions per closed bar: the fold asks the model exactly what a batch run would."""
+
+import dataclasses
+
+import msgpack
+import numpy as np
+import pytest
+
+from omega_tasks.core.ml import Dataset, ModelParams, train
+from omega_tasks.core.ml_analysis import (
+    EXPIRED,
+    NO_MODEL,
+    OK,
+    TOO_NEW,
+    WARMING_UP,
+    PredictionAnalysis,
+)
+from omega_tasks.core.ml_labels import CLASS_NAMES
+from tests.market import momentum
+
+PARAMS = ModelParams(train_bars=1500, patterns=4, pattern_bars=20, expiry_ms=60 * 60_000)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    bars = momentum(1700, seed=21)
+    ds = Dataset.build(bars, PARAMS)
+    return bars, ds, train(ds, 1600, PARAMS)
+
+
+def test_without_a_model_the_fold_predicts_nothing_and_says_so():
+    analysis = PredictionAnalysis()
+    for bar in momentum(80):
+        assert analysis.on_bar(bar) is None
+    view = analysis.view()
+    assert view["status"] == NO_MODEL and view["direction"] is None and view["p_up"] is None
+
+
+def test_each_prediction_equals_the_batch_prediction_of_the_same_bar(trained):
+    bars, ds, model = trained
+    analysis = PredictionAnalysis()
+    analysis.use(model, 7)
+    for bar in bars[1539:1599]:
+        analysis.on_bar(bar)
+    assert analysis.status == WARMING_UP
+    changes = []
+    for t in range(1599, 1660):
+        changes += analysis.on_bar(bars[t]) or []
+        view = analysis.view()
+        assert view["status"] == OK and view["bar_open_ms"] == bars[t].open_ms
+        probs = model.probabilities(ds.features[t : t + 1])[0]
+        assert [view["p_down"], view["p_neither"], view["p_up"]] == pytest.approx(
+            probs.tolist(), rel=1e-9)
+        assert view["direction"] == int(model.decide(probs[None, :])[0])
+        assert view["pattern"] == int(model.patterns.assign(ds.shapes[t : t + 1])[0])
+        assert view["model_version"] == 7 and view["horizon_bars"] == PARAMS.horizon_bars
+    assert changes, "a minute-by-minute prediction changes class now and then"
+    for finding in changes:
+        assert finding.kind == "prediction_change"
+        assert finding.evidence["to"] == CLASS_NAMES[finding.evidence["direction"]]
+
+
+def test_a_model_never_predicts_bars_before_its_data_ended_or_after_it_expired(trained):
+    bars, _, model = trained
+    analysis = PredictionAnalysis()
+    analysis.use(model, 1)
+    for i, bar in enumerate(bars[1500:1590]):  # the model saw these bars: no prediction
+        analysis.on_bar(bar)
+        assert analysis.status == (WARMING_UP if i < 60 else TOO_NEW)
+    shift = PARAMS.expiry_ms // 2
+    late = [dataclasses.replace(b, open_ms=b.open_ms + shift) for b in bars[1590:1700]]
+    statuses = []
+    for bar in late:
+        analysis.on_bar(bar)
+        statuses.append(analysis.status)
+        assert model.fresh(bar.close_ms) == (analysis.status == OK)
+    assert OK in statuses and statuses[-1] == EXPIRED
+    assert analysis.view()["p_up"] is None
+
+
+def test_the_fold_state_survives_a_checkpoint(trained):
+    bars, _, model = trained
+    one = PredictionAnalysis()
+    one.use(model, 3)
+    for bar in bars[1530:1630]:
+        one.on_bar(bar)
+    two = PredictionAnalysis.load(msgpack.unpackb(msgpack.packb(one.dump())))
+    two.use(model, 3)
+    for bar in bars[1630:1660]:
+        assert one.on_bar(bar) == two.on_bar(bar)
+    assert one.view() == two.view()
+    assert np.isfinite(two.view()["p_up"])
