@@ -8,6 +8,7 @@ from typing import Any
 from feeder.service import FeedReport
 from feeder.sources.simulator import Simulation
 from omega_tasks.keys import SymbolKeys
+from omega_tasks.report.fib_lines import fib_lines
 from omega_tasks.report.market import market_lines
 from omega_tasks.store import Store
 
@@ -39,7 +40,8 @@ def summarise(
         "",
         "Events",
     ]
-    counts = Counter((e.detector, e.kind) for e in store.events(k))
+    events = store.events(k)
+    counts = Counter((e.detector, e.kind) for e in events)
     if counts:
         width = max(len(f"{d}/{kind}") for d, kind in counts)
         for (detector, kind), n in sorted(counts.items()):
@@ -52,6 +54,7 @@ def summarise(
                  if key not in ("analysis", "exchange", "symbol") and _scalar(v)]
         lines.append(f"  {name:<10} " + "  ".join(facts))
     lines += market_lines(store, k)
+    lines += fib_lines(store.snapshot(k, "fib"), events)
     return "\n".join(lines)
 
 

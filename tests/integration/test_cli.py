@@ -34,6 +34,9 @@ def test_the_demo_runs_end_to_end_on_the_configured_redis(settings, store, tmp_p
     assert "fib/leg" in result.stdout and "fib/touch" in result.stdout
     assert "Trend (alignment" in result.stdout and "\n  5m    " in result.stdout
     assert "present signals agree" in result.stdout
+    fib = result.stdout.split("Fibonacci levels of each timeframe's last confirmed leg")[1]
+    assert " → " in fib.split("\n")[2]  # the 1m row names its leg
+    assert "Confluence zones: " in fib and "Golden legs: " in fib
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     k = store.symbol("sim", "BTC-USDT")
     last_id = int(store.feed(k)["last_trade_id"])

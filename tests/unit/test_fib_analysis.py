@@ -137,7 +137,7 @@ def test_the_random_walks_reach_every_kind_of_finding():
     rng = random.Random(5)
     steps = [(rng.randint(0, 24_000), round(rng.gauss(0, 2), 1)) for _ in range(3_000)]
     kinds = {f.kind for f in Fold(QuickFib()).feed(walk(steps))}
-    assert {"leg", "touch", "reaction", "zone_formed"} <= kinds
+    assert {"leg", "golden_leg", "touch", "reaction", "zone_formed", "zone_broken"} <= kinds
 
 
 class EveryTradeLooked(QuickFib):
