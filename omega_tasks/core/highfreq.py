@@ -112,11 +112,11 @@ class Burst:
         found: list[Finding] = []
         if self.second >= 0:
             self._close_second(sigma)
-            if self._bursting():
-                found += self._burst(time_ms, "chop")
+            if self.turns >= self.params.min_reversals and self._bursting():
+                found = self._burst(time_ms, "chop")
         self.second, self.second_price = second, price
         if self.on and time_ms - self.last_burst_ms >= self.params.quiet_s * 1000:
-            found.append(self._off(time_ms))
+            found = [*found, self._off(time_ms)]
         return found
 
     def note_sweep(self, time_ms: int, side: int) -> list[Finding]:
@@ -130,31 +130,38 @@ class Burst:
         return []
 
     def _close_second(self, sigma: float) -> None:
+        """Add the second just ended to the window, drop what left it, and run the CUSUM."""
+        window, flips = self.window, self.flips
+        second = self.second
         x = math.log(self.second_price)
-        r = x - self.window[-1][1] if self.window else 0.0
-        self.window.append((self.second, x, r))
+        r = x - window[-1][1] if window else 0.0
+        window.append((second, x, r))
         self.abs_sum += abs(r)
         self.sq_sum += r * r
-        while self.window[0][0] <= self.second - self.params.window_s:
-            _, _, old = self.window.popleft()
-            self.abs_sum -= abs(old)
-            self.sq_sum -= old * old
-        flips = self.flips
-        while flips and flips[0][0] <= self.second - self.params.window_s:
-            _, sign = flips.popleft()
-            if flips and flips[0][1] != sign:
-                self.turns -= 1
-        while self.sweeps and self.sweeps[0][0] <= (self.second - self.params.window_s) * 1000:
-            self.sweeps.popleft()
+        oldest = second - self.params.window_s
+        if window[0][0] <= oldest:  # flips share the window's seconds
+            while window[0][0] <= oldest:
+                _, _, old = window.popleft()
+                self.abs_sum -= abs(old)
+                self.sq_sum -= old * old
+            while flips and flips[0][0] <= oldest:
+                _, sign = flips.popleft()
+                if flips and flips[0][1] != sign:
+                    self.turns -= 1
+        sweeps = self.sweeps  # stamped in ms, so not aligned with the window's seconds
+        while sweeps and sweeps[0][0] <= oldest * 1000:
+            sweeps.popleft()
         h = self.params.cusum_sigmas * sigma
         if not h > 0:
             return
-        self.cusum_high = max(0.0, self.cusum_high + r)
-        self.cusum_low = min(0.0, self.cusum_low + r)
-        if self.cusum_high > h:
+        high = self.cusum_high + r
+        low = self.cusum_low + r
+        self.cusum_high = high if high > 0.0 else 0.0
+        self.cusum_low = low if low < 0.0 else 0.0
+        if high > h:
             self.cusum_high = 0.0
             self._flip(1)
-        elif self.cusum_low < -h:
+        elif low < -h:
             self.cusum_low = 0.0
             self._flip(-1)
 
