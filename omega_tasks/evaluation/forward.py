@@ -102,10 +102,16 @@ def baseline(
     in_force: np.ndarray,
     draws: int = 20,
     seed: int = 0,
+    candidates: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Outcomes at random trades with the signals' directions and the threshold in force there."""
+    """Outcomes at random trades with the signals' directions and the threshold in force there.
+
+    ``candidates`` (trade indices) narrows where the random times may fall; all trades if None.
+    """
     rng = np.random.default_rng(seed)
     usable = np.flatnonzero(np.isfinite(in_force))
+    if candidates is not None:
+        usable = np.intersect1d(usable, candidates)
     times = np.asarray(trades.times_ms, dtype=np.int64)
     usable = usable[times[usable] + horizon_ms <= times[-1]]
     if not len(signals) or not usable.size:

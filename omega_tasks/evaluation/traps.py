@@ -6,7 +6,9 @@ will turn. Its outcome is whether price then moved one dynamic threshold (the on
 regime included) that way before moving one threshold the other way, within the horizon.
 The baseline is the same measure at random trades of the same data, with the events'
 directions and the threshold in force there. Events whose horizon outlasts the data, or
-that fired before the threshold was warm, are left out of both.
+that fired before the threshold was warm, are left out of both. ``--entry close`` measures
+from the close of the trigger's minute (and draws random minute closes): on candles a grab's
+trigger is a synthetic point, often the bar's extreme, and the close is what was traded.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--horizon-min", type=int, default=30, help="minutes to wait for a move")
     parser.add_argument("--draws", type=int, default=20, help="random times per event")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--entry", choices=("trade", "close"), default="trade",
+                        help="measure from the trigger trade, or from the close of its minute "
+                             "(random times then fall on minute closes too)")
     parser.add_argument("--trap-bars", type=int, default=traps.trap_bars,
                         help="bars a bull/bear trap may take to close back inside")
     parser.add_argument("--epsilon-atr", type=float, default=traps.epsilon_atr,
@@ -68,9 +73,19 @@ def detect(trades: Trades, params: SweepParams) -> list[Finding]:
     return sorted(found, key=lambda f: (f.trade_id, f.kind))
 
 
+def minute_closes(trades: Trades) -> np.ndarray:
+    """Return the index of the last trade of each minute that traded."""
+    minutes = np.asarray(trades.times_ms, dtype=np.int64) // 60_000
+    return np.append(np.flatnonzero(np.diff(minutes) != 0), len(minutes) - 1)
+
+
 def claims(trades: Trades, findings: Sequence[Finding], in_force: np.ndarray,
-           horizon_ms: int, window_s: int) -> list[Claim]:
-    """Turn events into signals; drop those without a threshold or a full horizon."""
+           horizon_ms: int, window_s: int, entries: np.ndarray | None = None) -> list[Claim]:
+    """Turn events into signals; drop those without a threshold or a full horizon.
+
+    With ``entries`` (sorted trade indices, e.g. minute closes) a signal is entered at the
+    first of them at or after its trigger instead of at the trigger.
+    """
     ids = np.asarray(trades.ids, dtype=np.int64)
     times = np.asarray(trades.times_ms, dtype=np.int64)
     prices = np.asarray(trades.prices, dtype=float)
@@ -79,6 +94,8 @@ def claims(trades: Trades, findings: Sequence[Finding], in_force: np.ndarray,
         if f.kind == OFF:
             continue
         i = int(np.searchsorted(ids, f.trade_id))
+        if entries is not None:
+            i = int(entries[np.searchsorted(entries, i)])
         if not np.isfinite(in_force[i]) or times[i] + horizon_ms > times[-1]:
             continue
         if f.kind == ON:
@@ -98,14 +115,15 @@ def run(data: MarketData, args: argparse.Namespace) -> str:
     horizon_ms = args.horizon_min * 60_000
     in_force = thresholds(trades, params.threshold)
     found = detect(trades, params)
-    made = claims(trades, found, in_force, horizon_ms, params.burst.window_s)
+    entries = minute_closes(trades) if args.entry == "close" else None
+    made = claims(trades, found, in_force, horizon_ms, params.burst.window_s, entries)
     outcomes = evaluate(trades, [c.signal for c in made], horizon_ms)
     days = (trades.times_ms[-1] - trades.times_ms[0]) / 86_400_000
 
     def row(label: str, keep: Callable[[Claim], bool], count: int | None = None) -> list[str]:
         picked = [n for n, c in enumerate(made) if keep(c)]
         signals = [made[n].signal for n in picked]
-        random = baseline(trades, signals, horizon_ms, in_force, args.draws, args.seed)
+        random = baseline(trades, signals, horizon_ms, in_force, args.draws, args.seed, entries)
         mine, theirs = Tally.of(outcomes[picked]), Tally.of(random)
         total = len(picked) if count is None else count
         return [label, f"{total / days:.1f}", f"{len(picked):,}", mine.share(), theirs.share(),
@@ -132,6 +150,7 @@ def run(data: MarketData, args: argparse.Namespace) -> str:
             f"{days:.1f} days, {len(trades):,} trades; reversal: one threshold (k = {args.k:g}) "
             f"that way before one the other way, within {args.horizon_min} min; "
             f"trap bars {args.trap_bars}, ε {args.epsilon_atr:g}·ATR14; "
+            f"entry at the {'trigger trade' if args.entry == 'trade' else 'minute close'}; "
             f"{args.draws} random times per event")
     return head + "\n\n" + table(
         ["event", "per day", "scored", "reversed first (95 %)", "random times (95 %)",

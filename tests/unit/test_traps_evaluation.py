@@ -12,7 +12,8 @@ from omega_tasks.evaluation import traps
 from omega_tasks.evaluation.data import MarketData
 from omega_tasks.evaluation.forward import Tally, thresholds
 
-ARGS = argparse.Namespace(horizon_min=30, draws=5, seed=0, trap_bars=3, epsilon_atr=0.05, k=1.5)
+ARGS = argparse.Namespace(horizon_min=30, draws=5, seed=0, trap_bars=3, epsilon_atr=0.05, k=1.5,
+                          entry="trade")
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +85,16 @@ def test_grabs_and_traps_carry_the_regime_and_fibonacci_levels_in_force(market):
         assert fib["distance_atr"] == pytest.approx(gap / ev["atr14"])
         assert fib["distance_atr"] <= NEAR_ATR
         assert fib["kind"] == "zone" or fib["golden"]
+
+
+def test_entry_at_the_close_moves_each_claim_to_the_last_trade_of_its_minute(market):
+    trades, found = market
+    in_force = thresholds(trades)
+    closes = traps.minute_closes(trades)
+    at_trade = traps.claims(trades, found, in_force, 30 * 60_000, 60)
+    at_close = traps.claims(trades, found, in_force, 30 * 60_000, 60, closes)
+    minute = np.asarray(trades.times_ms) // 60_000
+    assert len(at_close) == len(at_trade)
+    for a, c in zip(at_trade, at_close, strict=True):
+        i, j = a.signal.index, c.signal.index
+        assert j >= i and minute[j] == minute[i] and minute[j + 1] > minute[j]
