@@ -6,7 +6,9 @@ stream first, then its own batch, and commits events, checkpoint and snapshot in
 Events from the catch-up are committed too: they are idempotent, and a lost batch loses
 nothing. The result depends only on the trades, never on the order tasks run in.
 
-A worker process keeps the fold it last committed (``Folds``). A fold is a pure function of
+A checkpoint is written when a fold crosses a multiple of ``checkpoint_every`` trade ids, so
+small batches (a quiet market) do not each pay for packing and storing the whole state. A
+worker process keeps the fold it last committed (``Folds``). A fold is a pure function of
 the trades it covers, so when the next batch starts right after it, that fold is exactly what
 the checkpoint would give, without reading and decoding the checkpoint.
 """
@@ -75,6 +77,7 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = No
     else:
         fold = _load(store, spec, k, batch)
     _prepare(store, k, fold)
+    began = fold.last_id
     findings: list[Finding] = []
     caught_up = 0
     reset = False
@@ -96,8 +99,10 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = No
         "analysis": spec.name, "exchange": k.exchange, "symbol": k.symbol,
         "last_trade_id": fold.last_id,
     }
+    every = store.retention.checkpoint_every
+    checkpoint = msgpack.packb(fold.dump()) if fold.last_id // every > began // every else b""
     added, advanced = store.commit_new(
-        k, spec.name, events, fold.last_id, msgpack.packb(fold.dump()), snapshot_json(view)
+        k, spec.name, events, fold.last_id, checkpoint, snapshot_json(view)
     )
     if folds is not None:
         folds.keep(k.member, spec.name, fold)
@@ -126,7 +131,10 @@ def _genesis(store: Store, spec: AnalysisSpec, k: SymbolKeys, batch: Batch) -> F
     origin = store.origin(k)
     if origin is None or origin >= batch.first_id:
         return _restart(store, spec, k, batch)
-    first = store.trades_between(k, origin, origin)
+    try:
+        first = store.trades_between(k, origin, origin)
+    except HistoryTrimmed:  # the catch-up from the origin then reports the gap and restarts
+        return Fold(spec.kind(), last_id=origin - 1)
     start_ms = first.times_ms[0] if len(first) else batch.trades.times_ms[0]
     fold = Fold.start(spec.kind(), store.bars(k, before_ms=minute_of(start_ms), limit=WARMUP_BARS))
     fold.last_id = origin - 1
