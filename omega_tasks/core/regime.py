@@ -110,7 +110,8 @@ class RegimeChange:
 class Regime:
     """The regime of one timeframe, folded over its closed bars."""
 
-    __slots__ = ("chop", "dmi", "hysteresis", "minutes", "params", "rank", "stride", "vol")
+    __slots__ = ("chop", "dmi", "hysteresis", "last_rank", "minutes", "params", "rank", "stride",
+                 "vol")
 
     def __init__(self, minutes: int = 1, params: RegimeParams | None = None) -> None:
         self.params = params = params or RegimeParams()
@@ -123,6 +124,7 @@ class Regime:
         self.vol = RealisedVol(params.vol_period)
         self.rank = TrailingRank(capacity, max(1, math.ceil(capacity / params.window_days)))
         self.hysteresis = Hysteresis(params.confirm_bars)
+        self.last_rank = math.nan
 
     @property
     def warmup_bars(self) -> int:
@@ -139,6 +141,7 @@ class Regime:
             rank = self.rank.rank(self.vol.value)
             if (bar.open_ms // (self.minutes * MINUTE_MS)) % self.stride == 0:
                 self.rank.add(self.vol.value)
+        self.last_rank = rank
         raw = classify(self.adx, self.chop.value, rank, self.params)
         before = self.hysteresis.update(raw)
         if before is None:
@@ -156,8 +159,8 @@ class Regime:
 
     @property
     def vol_rank(self) -> float:
-        """Where the current realised volatility sits in the trailing window, 0..1."""
-        return self.rank.rank(self.vol.value) if self.vol.ready else math.nan
+        """Where the last bar's realised volatility sat in the window before it, 0..1."""
+        return self.last_rank
 
     def dump(self) -> list[Any]:
         return [
@@ -168,6 +171,7 @@ class Regime:
             self.vol.dump(),
             self.rank.dump(),
             self.hysteresis.dump(),
+            self.last_rank,
         ]
 
     @classmethod
@@ -178,6 +182,8 @@ class Regime:
         regime.vol = RealisedVol.load(data[4])
         regime.rank = TrailingRank.load(data[5])
         regime.hysteresis = Hysteresis.load(data[6])
+        # a checkpoint from before the rank was kept knows it again at the next bar
+        regime.last_rank = data[7] if len(data) > 7 else math.nan
         return regime
 
 

@@ -111,3 +111,20 @@ def test_the_regime_in_force_sets_the_thresholds_multiplier():
     sigma = thr.volatility.sigma
     assert thr.value() == pytest.approx(dynamic_threshold(sigma, params, "trending"))
     assert thr.value() == pytest.approx(1.5 * dynamic_threshold(sigma, params))
+
+
+def test_the_volatility_rank_reported_is_the_one_that_classified_the_last_bar():
+    rng = random.Random(8)
+    closes, c = [], 100.0
+    for i in range(1700):
+        c *= math.exp(rng.gauss(0, 0.004 if (i // 100) % 5 == 4 else 0.0005))
+        closes.append(c)
+    regime = Regime(1, RegimeParams(window_days=1))
+    changes = 0
+    for bar in bars(closes, spread=0.0):
+        change = regime.update(bar)
+        if change is not None and not math.isnan(change.vol_rank):
+            changes += 1
+            assert regime.vol_rank == change.vol_rank
+    assert changes >= 3
+    assert Regime.load(regime.dump()).vol_rank == regime.vol_rank
