@@ -35,6 +35,14 @@ class MicroBatcher:
             return ticks
         return None
 
+    def take(self, exchange: str, symbol: str) -> list[Tick]:
+        """Return and clear one symbol's pending ticks (perhaps none)."""
+        pending = self._pending.get((exchange, symbol))
+        if pending is None:
+            return []
+        ticks, pending.ticks = pending.ticks, []
+        return ticks
+
     def due(self, now: float) -> list[list[Tick]]:
         """Return and clear the batches that have waited ``max_age_s`` or longer."""
         out = []

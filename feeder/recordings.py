@@ -58,8 +58,8 @@ def frames(path: Path) -> Iterator[tuple[int, str]]:
                 if got is not None:
                     yield got
                 continue
-            stamp, _, frame = line.partition(" ")
-            if not stamp.isdigit() or not frame:
+            stamp, space, frame = line.partition(" ")
+            if not stamp.isdigit() or not space:  # an empty frame is a frame: the parser says
                 raise InputError(f"{path}:{number}: expected '<receive time> <frame>'")
             yield as_ns(int(stamp)), frame
 

@@ -56,20 +56,28 @@ def _patient(fetch: Fetch, url: str, tries: int) -> Any:
     raise AssertionError("unreachable")
 
 
-def backfiller(exchange: Exchange, fetch: Fetch = get_json,
-               tries: int = 4) -> Callable[[Gap], list[Tick]]:
-    """Return a backfill for the feeder: the gap's trades over REST, as far as they come."""
+MAX_BACKFILL = 50_000  # trades fetched for one gap: 50 requests, while live trades wait
+
+
+def backfiller(exchange: Exchange, fetch: Fetch = get_json, tries: int = 4,
+               most: int = MAX_BACKFILL) -> Callable[[Gap], list[Tick]]:
+    """Return a backfill for the feeder: the gap's trades over REST, as far as they come.
+
+    At most the newest ``most`` trades of the gap: a longer gap (a feed down for hours) stays
+    open rather than hold up the live trades behind it for minutes, and what is filled joins
+    the trades that follow it.
+    """
 
     def backfill(gap: Gap) -> list[Tick]:
         found: list[Tick] = []
-        next_id = gap.first_id
-        while next_id <= gap.last_id:
+        next_id, last_id = max(gap.first_id, gap.last_id - most + 1), gap.last_id
+        while next_id <= last_id:
             url = exchange.trades_url(gap.symbol, next_id, PAGE)
             if url is None:
                 break
             payload = _patient(fetch, url, tries)
             ticks = exchange.read_trades(payload, gap.symbol, time.time_ns())
-            fresh = [t for t in ticks if next_id <= t.trade_id <= gap.last_id]
+            fresh = [t for t in ticks if next_id <= t.trade_id <= last_id]
             if not fresh:
                 break  # the exchange no longer serves them, or serves only newer ones
             found += fresh

@@ -167,8 +167,16 @@ class Feeder:
         if self.sequencer.is_repeat(tick):
             self.observer.duplicate_dropped(tick.exchange, tick.symbol)
             return
+        doubt = self.sequencer.doubt(tick)
+        if doubt is not None:
+            self._reject(Rejected(tick.exchange, doubt, repr(tick).encode()))
+            return
         gap = self.sequencer.admit(tick)
         if gap is not None:
+            # a stored batch is trimmed by its first trade id: never let one span a gap
+            before = self.batcher.take(*key)
+            if before:
+                self._publish(before)
             for filled in self._fill(gap):
                 self._batch(filled, now)
         if key in self._unplaced:  # liquidations seen before this trade go just before it

@@ -15,6 +15,7 @@ from feeder.publisher import Publisher
 from feeder.recordings import Recorder
 from feeder.recordings import frames as recorded_frames
 from feeder.rest import backfiller, warm_up
+from feeder.sequencer import Gap
 from feeder.service import Feeder
 from feeder.sources.recording import RecordingSource
 from feeder.sources.websocket import Timing, WebSocketSource
@@ -115,9 +116,11 @@ def test_two_recorded_days_through_three_disconnects_and_a_skipped_range_keep_ev
     first = first_id(two_days)
     last = first + 19_903
     skipped = (first + 12_000, first + 12_049)
+    corrupt_id = two_days[9_500].replace(f'"t":{first + 9_500},', '"t":1000000000000000,')
     script = Script(two_days, close_at={3_000, 9_000, 15_000}, skip_ids=skipped, rewind=40,
                     garbage_at={5_000: "not json at all",
-                                7_000: '{"stream":"btcusdt@trade","data":{"e":"trade"}}'})
+                                7_000: '{"stream":"btcusdt@trade","data":{"e":"trade"}}',
+                                9_500: corrupt_id})
     rest = Rest.from_trade_frames(two_days)
     with ExchangeServer(script) as server, rest_server(rest) as rest_url:
         report, heard = run_feed(store, server.url, rest_url, last)
@@ -142,6 +145,8 @@ def test_two_recorded_days_through_three_disconnects_and_a_skipped_range_keep_ev
     assert all("closed" in reason for reason in heard.reconnects)
     assert heard.dead_letters[0].startswith("malformed JSON")
     assert heard.dead_letters[1] == "missing field 's'"
+    assert heard.dead_letters[2].startswith("implausible trade id 1000000000000000")
+    assert len(heard.dead_letters) == 3
     feed = store.feed(k)
     assert feed["gaps_closed"] == "1" and "gaps_open" not in feed
     assert feed["connection"] == "closed" and feed["reconnects"] == "3"
@@ -180,6 +185,16 @@ def test_a_gap_the_exchange_cannot_fill_stays_open_and_visible(store, two_days):
     assert heard.gaps == [(10, False)]
     assert store.feed(k)["gaps_open"] == "1"
     assert report.trades == 1_990
+
+
+def test_a_long_gap_is_backfilled_only_at_its_newest_end(two_days):
+    first = first_id(two_days)
+    rest = Rest.from_trade_frames(two_days[:3_000])
+    with rest_server(rest) as rest_url:
+        backfill = backfiller(BinanceSpot("ws://127.0.0.1:9", rest_url), most=1_500)
+        got = backfill(Gap("binance", "BTC-USDT", first + 100, first + 2_099, 0, 0))
+    assert [t.trade_id for t in got] == list(range(first + 600, first + 2_100))
+    assert all(t.backfilled for t in got) and len(rest.requests) == 2
 
 
 def test_warm_up_loads_closed_klines_before_now_only_for_symbols_without_history(store):
