@@ -12,6 +12,7 @@ import threading
 import pytest
 import redis
 
+from omega_tasks.catalog import CATALOG
 from omega_tasks.config import ALL_QUEUES, Settings
 from omega_tasks.fleet import queue_depths
 from omega_tasks.store import Store
@@ -87,14 +88,16 @@ def test_a_fleet_on_tls_redis_with_a_password_works_and_never_prints_the_passwor
             assert f"feeding rediss://:***@127.0.0.1:{port}/0?ssl_ca_certs=" in fed.stdout
             outputs.append(fed.stdout + fed.stderr)
 
-            def analysed():
-                result = omega("status", "--json", env=env)
-                outputs.append(result.stdout + result.stderr)
-                return json.loads(result.stdout)
-
-            report = poll(analysed, lambda r: r["feeds"] and set(
-                r["feeds"][0]["lag_trades"].values()) == {0}, 60,
-                "the worker to analyse the simulated feed over TLS")
+            store = Store.connect(Settings(redis_url=f"{url}?ssl_ca_certs={ca}"))
+            k = store.symbol("sim", "BTC-USDT")
+            last = int(store.feed(k)["last_trade_id"])
+            poll(lambda: [store.covered(k, spec.name) for spec in CATALOG],
+                 lambda covered: set(covered) == {last}, 60,
+                 "the worker to analyse the simulated feed over TLS")
+            result = omega("status", "--json", env=env)
+            outputs.append(result.stdout + result.stderr)
+            report = json.loads(result.stdout)
+            assert set(report["feeds"][0]["lag_trades"].values()) == {0}
             assert report["queues"]["traps"]["workers"] == [f"tls@{os.uname().nodename}"]
             shown = omega("config", env=env)
             outputs.append(shown.stdout + shown.stderr)
