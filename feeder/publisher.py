@@ -54,9 +54,9 @@ class Publisher:
 
     def _send(self, blob: bytes) -> None:
         with self.app.producer_or_acquire() as producer:
-            for queue in self.queues:
+            for queue in self.queues:  # results live in the store: no result subscription
                 self.app.send_task(task_name(queue), args=(blob,), queue=queue,
-                                   producer=producer)
+                                   producer=producer, ignore_result=True)
 
     def _clock(self, k: SymbolKeys) -> BarClock:
         clock = self.clocks.get(k.member)
