@@ -36,6 +36,7 @@ class Script:
     stall_at: set[int] = field(default_factory=set)
     garbage_at: dict[int, str] = field(default_factory=dict)
     skip_ids: tuple[int, int] | None = None
+    ping_at: set[int] = field(default_factory=set)
     rewind: int = 0
 
 
@@ -48,6 +49,7 @@ class ExchangeServer:
         self.connections = 0
         self.subscriptions: list[str] = []
         self.close_waits: list[float] = []  # seconds each forced close took to complete
+        self.pongs: list[bool] = []  # whether the client answered each ping in time
         self.done = threading.Event()
         self._fired: set[tuple[str, int]] = set()
         self._server = serve(self._handle, "127.0.0.1", 0, compression=None,
@@ -86,6 +88,8 @@ class ExchangeServer:
                 if self._once("stall", i, s.stall_at):
                     self._wait_for_client_to_leave(conn)
                     return
+                if self._once("ping", i, s.ping_at):  # as Binance does every few minutes
+                    self.pongs.append(conn.ping().wait(timeout=5))
                 if i in s.garbage_at and self._once("garbage", i, set(s.garbage_at)):
                     conn.send(s.garbage_at[i])
                 frame = s.frames[i] if s.skip_ids is None else _without(s.frames[i],

@@ -169,6 +169,15 @@ def test_a_stall_is_noticed_by_the_watchdog_and_the_feed_reconnects_in_time(stor
     assert report.trades == 3_000 and report.gaps == 0 and report.duplicates == 0
 
 
+def test_the_client_answers_the_exchanges_pings_while_trades_flow(store, two_days):
+    frames = two_days[:600]
+    with ExchangeServer(Script(frames, ping_at={100, 400})) as server, \
+            rest_server(Rest()) as rest_url:
+        report, _ = run_feed(store, server.url, rest_url, first_id(frames) + 599)
+    assert server.pongs == [True, True] and server.connections == 1
+    assert report.trades == 600
+
+
 def test_a_gap_the_exchange_cannot_fill_stays_open_and_visible(store, two_days):
     frames = two_days[:2_000]
     first = first_id(frames)

@@ -194,3 +194,54 @@ def test_no_json_value_makes_any_parser_raise(value):
 @given(data=st.data())
 def test_no_mutation_of_a_real_message_makes_its_parser_raise(exchange, template, data):
     _check(exchange, data.draw(mutated(template)))
+
+
+BINANCE_TRADES_REPLY = [{"id": 3735683259, "price": "61837.63", "qty": "0.02", "quoteQty": "0",
+                         "time": 1723161255342, "isBuyerMaker": True, "isBestMatch": True}]
+BINANCE_KLINES_REPLY = [[1723161180000, "61800.0", "61861.0", "61790.1", "61837.6", "12.5",
+                         1723161239999, "0", 812, "6.1", "0", "0"]]
+COINBASE_TRADES_REPLY = {"trades": json.loads(COINBASE_TRADES)["events"][0]["trades"]}
+COINBASE_CANDLES_REPLY = {"candles": [{"start": "1723161180", "low": "64990.1",
+                                       "high": "65100.0", "open": "65000.0",
+                                       "close": "65083.7", "volume": "3.2"}]}
+
+
+def _read_rest(exchange, payload) -> None:
+    """A REST reply reads into ticks or bars, or raises InputError: nothing else."""
+    for read in (lambda: exchange.read_trades(payload, "BTC-USDT", NOW_NS),
+                 lambda: exchange.read_klines(payload)):
+        try:
+            read()
+        except InputError:
+            pass
+
+
+def test_real_rest_replies_read_into_backfilled_ticks_and_bars():
+    (tick,) = SPOT.read_trades(BINANCE_TRADES_REPLY, "BTC-USDT", NOW_NS)
+    assert (tick.trade_id, tick.price, tick.side, tick.backfilled) == (3735683259, 61837.63,
+                                                                       -1, True)
+    (bar,) = SPOT.read_klines(BINANCE_KLINES_REPLY)
+    assert (bar.open_ms, bar.close, bar.volume, bar.buy_volume, bar.trades) == (
+        1723161180000, 61837.6, 12.5, 6.1, 812)
+    assert [t.trade_id for t in COINBASE.read_trades(COINBASE_TRADES_REPLY, "BTC-USD",
+                                                     NOW_NS)] == [1068572090, 1068572089]
+    (bar,) = COINBASE.read_klines(COINBASE_CANDLES_REPLY)
+    assert (bar.open_ms, bar.open, bar.close) == (1723161180000, 65000.0, 65083.7)
+
+
+@settings(max_examples=100, deadline=None)
+@given(json_values)
+def test_no_rest_reply_makes_a_reader_raise_anything_but_input_error(value):
+    for exchange in (SPOT, USDM, COINBASE):
+        _read_rest(exchange, value)
+
+
+@pytest.mark.parametrize(("exchange", "template"), [
+    (SPOT, BINANCE_TRADES_REPLY), (SPOT, BINANCE_KLINES_REPLY),
+    (COINBASE, COINBASE_TRADES_REPLY), (COINBASE, COINBASE_CANDLES_REPLY),
+])
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_no_mutation_of_a_real_rest_reply_makes_a_reader_raise_anything_but_input_error(
+        exchange, template, data):
+    _read_rest(exchange, json.loads(data.draw(mutated(json.dumps(template)))))
