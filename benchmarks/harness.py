@@ -47,8 +47,8 @@ def environment(settings: Settings) -> dict[str, str]:
 @contextlib.contextmanager
 def workers(
     settings: Settings, groups: Sequence[Sequence[str]], concurrency: int, pool: str = "prefork"
-) -> Iterator[None]:
-    """Run one ``celery worker`` process per queue group; stop them afterwards."""
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Run one ``celery worker`` process per queue group; yield them; stop them afterwards."""
     procs = []
     for n, queues in enumerate(groups):
         procs.append(
@@ -74,7 +74,7 @@ def workers(
                 ],
                 env=environment(settings),
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
+                stderr=None,  # warnings and errors reach the benchmark's stderr
             )
         )
     try:
@@ -83,7 +83,7 @@ def workers(
         while len(app.control.ping(timeout=0.5)) < len(procs):
             if time.monotonic() > deadline:
                 raise RuntimeError("workers did not answer a ping within 60 s")
-        yield
+        yield procs
     finally:
         for proc in procs:
             proc.terminate()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -41,11 +40,6 @@ def rss_kb(pid: int) -> int:
     return total
 
 
-def worker_pids() -> list[int]:
-    out = subprocess.run(["pgrep", "-f", "omega_tasks worker"], capture_output=True, text=True)
-    return [int(p) for p in out.stdout.split() if int(p) != os.getpid()]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10)
@@ -71,7 +65,7 @@ def main() -> None:
             "OMEGA_EVENTS_RETAINED": "20000",
         }
         queues = busy_queues(settings.queues)
-        with workers(settings, [[q] for q in queues], 1):
+        with workers(settings, [[q] for q in queues], 1) as procs:
             feeder = subprocess.Popen(
                 [
                     str(BIN / "omega"),
@@ -94,7 +88,7 @@ def main() -> None:
                 sample = {
                     "t_s": round(time.monotonic() - started),
                     "feeder_kb": rss_kb(feeder.pid),
-                    "workers_kb": sum(rss_kb(p) for p in worker_pids()),
+                    "workers_kb": sum(rss_kb(p.pid) for p in procs),
                     "redis_bytes": int(info["used_memory"]),
                     "trades": int(feed.get("trades", 0)),
                     "ticks_bytes": int(store.redis.memory_usage(k.ticks, samples=0) or 0),
