@@ -50,6 +50,7 @@ def symbol_views(store: Store, now_ns: int | None = None) -> list[SymbolView]:
 def queue_depths(app: OmegaApp) -> dict[str, int]:
     """Return the messages waiting in every Omega queue (taken ones are not counted)."""
     with app.connection_for_read() as conn:
+        conn.ensure_connection(max_retries=1)  # an answer now, not after the broker's retries
         channel = conn.default_channel
         # A declare (not passive: a queue no worker declared yet would be an error) answers
         # with the length over every priority list; on Redis it writes nothing.

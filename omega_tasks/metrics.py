@@ -23,8 +23,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import redis
 from celery import signals
 from celery.app.task import Task
+from kombu.exceptions import OperationalError
 from prometheus_client import CollectorRegistry, Counter, Enum, Histogram, multiprocess, values
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import start_http_server
@@ -96,7 +98,7 @@ class FeedMetrics(FeedObserver):
         self.liquidations.labels(exchange, symbol).inc()
 
     def dead_letter(self, source: str, reason: str) -> None:
-        self.dead_letters.labels(source, reason).inc()
+        self.dead_letters.labels(source, reason_class(reason)).inc()
 
     def batch_published(self, batch: Batch, seconds: float) -> None:
         self.batches.labels(batch.exchange, batch.symbol).inc()
@@ -109,6 +111,12 @@ class FeedMetrics(FeedObserver):
 
     def reconnect(self, exchange: str, reason: str) -> None:
         self.reconnects.labels(exchange).inc()
+
+
+def reason_class(reason: str) -> str:
+    """A dead letter's reason up to its first colon: the class, not the offending value, so
+    the label stays a handful of values ("oversized frame", "malformed JSON", "price")."""
+    return reason.split(":", 1)[0][:60]
 
 
 class _Ages:
@@ -139,6 +147,8 @@ class WorkerMetrics:
                                registry=None)
         self.ticks = Counter("omega_worker_ticks_analysed", "trades analysed", ("queue",),
                              registry=None)
+        self.dead_letters = Counter("omega_worker_dead_letters", "batches dead-lettered",
+                                    ("task", "reason"), registry=None)
         self.events = Counter("omega_worker_events", "new events written",
                               ("detector", "kind"), registry=None)
         self.latency_s = Histogram(
@@ -156,7 +166,8 @@ class WorkerMetrics:
             self.task_s.labels(task.name).observe(time.perf_counter() - started)
         if not (isinstance(retval, dict) and task.name.endswith(".analyse")):
             return
-        if "trades" not in retval:  # a dead-lettered batch
+        if "dead_letter" in retval:
+            self.dead_letters.labels(task.name, reason_class(retval["dead_letter"])).inc()
             return
         queue = task.name.split(".")[1]
         self.ticks.labels(queue).inc(retval["trades"])
@@ -216,9 +227,19 @@ class FleetCollector:
         self._lock = threading.Lock()
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        reachable = GaugeMetricFamily("omega_fleet_redis_up",
+                                      "1 if Redis and the broker answered this scrape")
         with self._lock:  # one reading at a time, however many scrapers
-            depths = queue_depths(self.app)
-            views = symbol_views(self.app.store)
+            try:
+                depths = queue_depths(self.app)
+                views = symbol_views(self.app.store)
+            except (redis.RedisError, OSError, OperationalError) as exc:
+                log.warning("fleet metrics: Redis unreachable (%s)", exc)
+                reachable.add_metric([], 0)
+                yield reachable
+                return
+        reachable.add_metric([], 1)
+        yield reachable
         queues = GaugeMetricFamily("omega_fleet_queue_length", "messages waiting in a queue",
                                    labels=["queue"])
         for queue, depth in depths.items():

@@ -2,8 +2,8 @@
 
 Feed health per exchange and symbol, queue depths, workers online per queue (from Celery's
 inspect, a broadcast every worker answers), and how many trades each analysis snapshot
-trails its feed. Unhealthy: no feed, a stale feed, a link not connected, or a queue the
-fleet needs with no worker on it.
+trails its feed. Unhealthy: Redis unreachable, no feed, a stale feed, a link not connected,
+or a queue the fleet needs with no worker on it.
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ import argparse
 import json
 from typing import Any
 
+import redis
+from kombu.exceptions import OperationalError
+
 from omega_tasks.broker import celery_app
 from omega_tasks.catalog import busy_queues
-from omega_tasks.config import Settings
+from omega_tasks.config import Settings, redact_url
 from omega_tasks.fleet import (
     feed_problems,
     queue_depths,
@@ -38,8 +41,14 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace, settings: Settings) -> int:
     store = Store.connect(settings)
     app = celery_app(settings)
-    views = symbol_views(store)
-    depths = queue_depths(app)
+    try:
+        views = symbol_views(store)
+        depths = queue_depths(app)
+    except (redis.RedisError, OSError, OperationalError) as exc:
+        problem = f"Redis unreachable at {redact_url(settings.redis_url)}: {exc}"
+        print(json.dumps({"healthy": False, "problems": [problem]}) if args.json
+              else f"UNHEALTHY\n  {problem}")
+        return 1
     problems = feed_problems(views, settings.feed_stale_s)
     workers: dict[str, list[str]] | None = None
     if not args.no_workers:

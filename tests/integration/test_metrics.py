@@ -3,6 +3,7 @@ prefork worker whose counts come from several child processes, and beat's fleet 
 
 import pytest
 
+from omega_tasks.broker import celery_app
 from omega_tasks.catalog import CATALOG
 from tests.conftest import data_file
 from tests.exchange_server import ExchangeServer, Rest, Script, rest_server, trade_frames
@@ -28,7 +29,7 @@ def test_feeder_worker_and_beat_endpoints_count_a_replayed_recording(settings, s
         env = environment(settings) | {
             "OMEGA_WARMUP_BARS": "1440", "OMEGA_BATCH_MAX": "200",
             "OMEGA_BINANCE_REST_URL": rest_url, "OMEGA_BINANCE_WS_URL": server.url}
-        fed, worked, fleet = run_fleet(env, tmp_path)
+        fed, worked, fleet = run_fleet(env, tmp_path, celery_app(settings))
 
     symbol = {"exchange": "binance", "symbol": "BTC-USDT"}
     assert value(fed, "omega_feeder_trades_received_total", **symbol) == TRADES
@@ -44,8 +45,9 @@ def test_feeder_worker_and_beat_endpoints_count_a_replayed_recording(settings, s
     for queue in ANALYSIS_QUEUES:
         assert value(worked, "omega_worker_ticks_analysed_total", queue=queue) == TRADES
         analysed = value(worked, "omega_worker_trade_to_result_seconds_count", queue=queue)
-        assert analysed == value(worked, "omega_worker_task_seconds_count",
-                                 task=f"omega.{queue}.analyse") == batches
+        assert analysed == batches
+        assert value(worked, "omega_worker_task_seconds_count",
+                     task=f"omega.{queue}.analyse") == batches + (queue == "traps")
     k = store.symbol("binance", "BTC-USDT")
     events = [e for e in store.events(k) if e.detector != "feed"]
     stored = {(e.detector, e.kind) for e in events}
@@ -54,6 +56,10 @@ def test_feeder_worker_and_beat_endpoints_count_a_replayed_recording(settings, s
         assert value(worked, "omega_worker_events_total", detector=detector, kind=kind) == sum(
             1 for e in events if (e.detector, e.kind) == (detector, kind))
 
+    assert value(worked, "omega_worker_dead_letters_total", task="omega.traps.analyse",
+                 reason="undecodable batch") == 1
+
+    assert value(fleet, "omega_fleet_redis_up") == 1
     for spec in CATALOG:
         assert value(fleet, "omega_fleet_snapshot_lag_trades", analysis=spec.name,
                      **symbol) == 0
@@ -63,8 +69,9 @@ def test_feeder_worker_and_beat_endpoints_count_a_replayed_recording(settings, s
 
 
 
-def run_fleet(env, tmp_path):
-    """Run a prefork worker, beat and a live feeder; return their scrapes once all is done."""
+def run_fleet(env, tmp_path, app):
+    """Run a prefork worker, beat and a live feeder; return their scrapes once all is done,
+    and a batch that does not decode has been sent to the traps queue."""
     feeder_port, worker_port, beat_port = free_port(), free_port(), free_port()
     with process([str(BIN / "celery"), "-A", "omega_tasks", "worker", "-Q",
                   ",".join(ANALYSIS_QUEUES), "--pool", "prefork", "-c", "2",
@@ -78,10 +85,14 @@ def run_fleet(env, tmp_path):
         poll(lambda: scrape(feeder_port),
              lambda s: total(s, "omega_feeder_trades_received_total") >= TRADES, 60,
              "the feeder to count every replayed trade")
+        poll(lambda: scrape(worker_port),
+             lambda s: all(value(s, "omega_worker_ticks_analysed_total", queue=q)
+                           >= TRADES for q in ANALYSIS_QUEUES), 90,
+             "the worker to analyse every trade on every queue")
+        app.send_task("omega.traps.analyse", args=(b"not a batch",), queue="traps")
         worked = poll(lambda: scrape(worker_port),
-                      lambda s: all(value(s, "omega_worker_ticks_analysed_total", queue=q)
-                                    >= TRADES for q in ANALYSIS_QUEUES), 90,
-                      "the worker to analyse every trade on every queue")
+                      lambda s: total(s, "omega_worker_dead_letters_total") >= 1, 30,
+                      "the worker to dead-letter the batch that does not decode")
         fleet = poll(lambda: scrape(beat_port),
                      lambda s: total(s, "omega_fleet_snapshot_lag_trades") == 0
                      and sum(value(s, "omega_fleet_queue_length", queue=q)

@@ -4,7 +4,7 @@ import dataclasses
 import json
 import time
 
-from tests.integration.test_cli import omega
+from tests.integration.test_cli import dead_port, omega
 from tests.pipeline import feed, settle
 from tests.support import walk
 
@@ -53,3 +53,12 @@ def test_no_feed_and_no_workers_are_unhealthy_and_say_so(settings, store):
     assert "UNHEALTHY" in result.stdout
     assert "no feed has stored a trade" in result.stdout
     assert "queue traps: no worker consumes it" in result.stdout
+
+
+def test_an_unreachable_redis_is_unhealthy_with_the_password_masked():
+    result = omega("status", "--json", env={
+        "OMEGA_REDIS_URL": f"redis://:hunter2@127.0.0.1:{dead_port()}/0"})
+    assert result.returncode == 1
+    (problem,) = json.loads(result.stdout)["problems"]
+    assert problem.startswith("Redis unreachable at redis://:***@127.0.0.1:")
+    assert "hunter2" not in result.stdout + result.stderr
