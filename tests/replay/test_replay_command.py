@@ -20,3 +20,20 @@ def test_omega_replay_runs_a_binance_recording_through_the_whole_pipeline(settin
     assert store.snapshot(k, "threshold")[0] == 3735693015
     assert len(store.trades_between(k, 3735683259, 3735693015)) == 9_757
 
+
+
+def test_omega_replay_reads_the_coinbase_recording_format_for_both_products(settings, store):
+    path = data_file("coinbase_ws/advtrade_btcusd_ethusd.jsonl.zst")
+    result = omega("replay", str(path), "--speed", "max",
+                   env={"OMEGA_REDIS_URL": settings.redis_url,
+                        "OMEGA_KEY_PREFIX": settings.key_prefix})
+    assert result.returncode == 0, result.stderr
+    assert "as coinbase" in result.stdout and "1,030 frames read" in result.stdout
+    assert "dead letters 0" in result.stdout
+    for symbol in ("BTC-USD", "ETH-USD"):
+        k = store.symbol("coinbase", symbol)
+        last_id = int(store.feed(k)["last_trade_id"])
+        assert store.snapshot(k, "threshold")[0] == last_id
+        assert float(store.feed(k)["bid"]) > 0
+    btc = store.symbol("coinbase", "BTC-USD")
+    assert len(store.trades_between(btc, store.origin(btc), 10**12)) == 147
