@@ -7,6 +7,7 @@ embedded one; Celery workers run in this process on every queue.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 from feeder.batcher import MicroBatcher
@@ -17,8 +18,10 @@ from omega_tasks.catalog import CATALOG, busy_queues
 from omega_tasks.cli.progress import Progress
 from omega_tasks.cli.signals import stop_on_signals
 from omega_tasks.config import Settings, redact_url
+from omega_tasks.core.types import MINUTE_MS, Bar
 from omega_tasks.embedded import redis_for
 from omega_tasks.errors import OmegaError
+from omega_tasks.evaluation.data import closed_bars
 from omega_tasks.inprocess import worker_thread
 from omega_tasks.report.chart import render
 from omega_tasks.report.summary import summarise
@@ -32,7 +35,22 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--seed", type=int, default=7, help="simulation seed")
     parser.add_argument("--chart", default="omega-demo.png", help="where to write the PNG")
     parser.add_argument("--workers", type=int, default=2, help="worker threads")
+    parser.add_argument("--history-hours", type=float, default=26.0,
+                        help="simulated hours of 1m bars before the run, stored as a live "
+                             "feed's warm-up; the trend model trains on them (0: no model)")
     parser.set_defaults(run=run)
+
+
+def history(params: SimulationParams, hours: float) -> list[Bar]:
+    """Closed 1m bars of another simulated market that ends where the run starts."""
+    before = SimulationParams(seed=params.seed + 1_000, hours=hours,
+                              start_ms=params.start_ms - round(hours * 60) * MINUTE_MS,
+                              start_price=params.start_price)
+    bars = closed_bars(simulate(before).trades)
+    scale = params.start_price / bars[-1].close
+    return [dataclasses.replace(b, open=b.open * scale, high=b.high * scale, low=b.low * scale,
+                                close=b.close * scale)
+            for b in bars if b.open_ms < params.start_ms]
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -44,12 +62,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         store = Store.connect(live)
         k = store.symbol(params.exchange, params.symbol)
         store.forget(k)
+        if args.history_hours > 0:
+            store.add_bars(k, history(params, args.history_hours))
         app = create_worker_app(live)
         queues = busy_queues(live.queues)
         analyses = [spec.name for spec in CATALOG if spec.queue in queues]
         progress = Progress(total)
         started = time.monotonic()
         with worker_thread(app, (*queues, "maintenance"), concurrency=args.workers):
+            if args.history_hours > 0 and "ml" in queues:  # what beat sends every hour
+                app.send_task("omega.ml.retrain").get(timeout=300, disable_sync_subtasks=False)
             feeder = Feeder(
                 store,
                 Publisher(store, app, queues, stop),
@@ -71,7 +93,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             # what beat sends every 15 s, once the analyses it reads are done
             app.send_task("omega.maintenance.harmony").get(
                 timeout=30, disable_sync_subtasks=False)  # the in-process worker sets the flag
-        bars = store.bars(k)
+        bars = [b for b in store.bars(k) if b.open_ms >= params.start_ms]  # not the history
         events = store.events(k)
         print(summarise(store, k, simulation, report, fed_s, elapsed))
         render(args.chart, bars, events,

@@ -5,7 +5,8 @@ shape (``core/ml_features.py``, ``core/ml_patterns.py``) and asks the model it w
 The model is not part of the fold's state: the task adapter hands over the newest one
 (``use``) before feeding. A model predicts a bar only when it was trained on data that
 ended before the bar closed and not longer ago than its expiry, both in market time; else
-the snapshot says why there is no prediction. A change of predicted class is a finding.
+the snapshot says why there is no prediction. A change of predicted class is a finding, and
+so is the end of a run of predictions (the model expired or went away).
 """
 
 from __future__ import annotations
@@ -51,16 +52,23 @@ class PredictionAnalysis(Analysis):
         self.last_trade_id = max(self.last_trade_id, bar.last_id)
         model = self.model
         if model is None:
-            self.status = NO_MODEL
-            return None
+            return self._stop(NO_MODEL, bar)
         if len(self.bars) < WINDOW or len(self.bars) < model.patterns.bars:
-            self.status = WARMING_UP
-            return None
+            return self._stop(WARMING_UP, bar)
         if not model.fresh(bar.close_ms):
-            self.status = TOO_NEW if bar.close_ms < model.trained_until_ms else EXPIRED
-            return None
+            return self._stop(TOO_NEW if bar.close_ms < model.trained_until_ms else EXPIRED, bar)
         self.status = OK
         return self._predict(model, bar)
+
+    def _stop(self, status: str, bar: Bar) -> list[Finding] | None:
+        """Predict nothing at this bar; a finding when predictions were being made."""
+        was, self.status = self.status, status
+        if was != OK:
+            return None
+        self.last = {}
+        return [Finding("prediction_stopped", self.last_trade_id, bar.close_ms,
+                        {"reason": status, "bar_open_ms": bar.open_ms,
+                         "model_version": self.model_version}, key=str(bar.open_ms))]
 
     def _predict(self, model: TrendModel, bar: Bar) -> list[Finding] | None:
         cols = BarColumns.of(list(self.bars))

@@ -69,7 +69,9 @@ def score(labels: Array, classes: Array, probs: Array) -> Score:
                                   labels=list(CLASSES)))
     else:
         auc = math.nan
-    loss = float(log_loss(labels, np.clip(probs, 1e-6, 1.0), labels=list(CLASSES)))
+    clipped = np.clip(probs, 1e-6, 1.0)
+    loss = float(log_loss(labels, clipped / clipped.sum(axis=1, keepdims=True),
+                          labels=list(CLASSES)))
     return Score(n, bal, directional, auc, loss)
 
 

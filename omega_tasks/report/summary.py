@@ -10,6 +10,7 @@ from feeder.sources.simulator import Simulation
 from omega_tasks.keys import SymbolKeys
 from omega_tasks.report.fib_lines import fib_lines
 from omega_tasks.report.market import market_lines
+from omega_tasks.report.ml_lines import model_lines
 from omega_tasks.store import Store
 
 
@@ -55,6 +56,7 @@ def summarise(
         lines.append(f"  {name:<10} " + "  ".join(facts))
     lines += market_lines(store, k)
     lines += fib_lines(store.snapshot(k, "fib"), events)
+    lines += model_lines(store, k, events)
     return "\n".join(lines)
 
 

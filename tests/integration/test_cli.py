@@ -34,6 +34,7 @@ def test_the_demo_runs_end_to_end_on_the_configured_redis(settings, store, tmp_p
     assert "fib/leg" in result.stdout and "fib/touch" in result.stdout
     assert "Trend (alignment" in result.stdout and "\n  5m    " in result.stdout
     assert "present signals agree" in result.stdout
+    assert "Trend model v1: " in result.stdout and "prediction changes: " in result.stdout
     fib = result.stdout.split("Fibonacci levels of each timeframe's last confirmed leg")[1]
     assert " → " in fib.split("\n")[2]  # the 1m row names its leg
     assert "Confluence zones: " in fib and "Golden legs: " in fib
@@ -42,6 +43,9 @@ def test_the_demo_runs_end_to_end_on_the_configured_redis(settings, store, tmp_p
     last_id = int(store.feed(k)["last_trade_id"])
     assert store.snapshot(k, "threshold")[0] == last_id
     assert store.snapshot(k, "harmony")[0] == last_id
+    prediction = store.snapshot(k, "prediction")
+    assert prediction[0] == last_id and prediction[1]["status"] == "ok"
+    assert prediction[1]["model_version"] == 1
 
 
 def test_the_demo_starts_an_embedded_redis_when_none_answers(tmp_path):

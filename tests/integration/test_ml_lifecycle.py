@@ -119,6 +119,9 @@ def test_no_prediction_comes_from_a_model_past_its_expiry(ml_settings, store, hi
     _, view = store.snapshot(history, "prediction")
     assert view["status"] == "model expired" and view["p_up"] is None
     card = ModelStore(store.redis).card(history)
-    changes = [e for e in store.events(history) if e.detector == "prediction"]
+    found = [e for e in store.events(history) if e.detector == "prediction"]
+    changes = [e for e in found if e.kind == "prediction_change"]
     assert changes, "the model predicted while it was fresh"
     assert all(e.time_ms <= card.expires_ms for e in changes)
+    (stopped,) = [e for e in found if e.kind == "prediction_stopped"]
+    assert stopped.evidence["reason"] == "model expired" and stopped.time_ms > card.expires_ms

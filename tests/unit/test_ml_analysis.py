@@ -69,12 +69,15 @@ def test_a_model_never_predicts_bars_before_its_data_ended_or_after_it_expired(t
         assert analysis.status == (WARMING_UP if i < 60 else TOO_NEW)
     shift = PARAMS.expiry_ms // 2
     late = [dataclasses.replace(b, open_ms=b.open_ms + shift) for b in bars[1590:1700]]
-    statuses = []
+    statuses, found = [], []
     for bar in late:
-        analysis.on_bar(bar)
+        found += analysis.on_bar(bar) or []
         statuses.append(analysis.status)
         assert model.fresh(bar.close_ms) == (analysis.status == OK)
     assert OK in statuses and statuses[-1] == EXPIRED
+    (stopped,) = [f for f in found if f.kind == "prediction_stopped"]
+    assert stopped.evidence["reason"] == EXPIRED
+    assert stopped.time_ms == model.trained_until_ms + PARAMS.expiry_ms + 60_000
     assert analysis.view()["p_up"] is None
 
 

@@ -36,9 +36,10 @@ LAYERS: dict[str, Layer] = {}
 
 
 # Drawings register below; they need ``Panels``, defined above.
-from omega_tasks.report.layers import fib, regime, traps  # noqa: E402
+from omega_tasks.report.layers import fib, prediction, regime, traps  # noqa: E402
 
 LAYERS["fib"] = fib.draw
 LAYERS["traps"] = traps.draw
 LAYERS["highfreq"] = traps.draw_mode
 LAYERS["trend"] = regime.draw
+LAYERS["prediction"] = prediction.draw

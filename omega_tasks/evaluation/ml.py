@@ -1,0 +1,93 @@
+"""``omega evaluate ml``: the trend model walk-forward on a candle or tick file, against baselines.
+
+The file's closed 1m bars are cut into test blocks; each block is predicted by a model
+trained on the window before it, a gap of at least the label horizon apart
+(``core/ml_walkforward.py``), exactly as the hourly retrain would have. Candles carry no
+buy/sell split, so on a candle file every bar counts half its volume as buys (the imbalance
+features say nothing there) rather than inventing a split from the bar's path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+from datetime import UTC, datetime
+
+from omega_tasks.core.ml import Dataset, ModelParams
+from omega_tasks.core.ml_walkforward import METHODS, Predictions, Score, overall, walk_forward
+from omega_tasks.evaluation.data import MarketData, closed_bars
+from omega_tasks.evaluation.stats import table
+
+NAME = "ml"
+HELP = "walk-forward balanced accuracy, AUC and log-loss of the trend model against baselines"
+DAY_BARS = 1440
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = ModelParams()
+    parser.add_argument("--horizon-bars", type=int, default=defaults.horizon_bars,
+                        help="label horizon in 1m bars (the gap is the same)")
+    parser.add_argument("--train-days", type=float, default=defaults.train_bars / DAY_BARS,
+                        help="sliding training window, days")
+    parser.add_argument("--test-days", type=float, default=7.0, help="test block, days")
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+
+
+def run(data: MarketData, args: argparse.Namespace) -> str:
+    bars = closed_bars(data.trades)
+    if data.from_candles:
+        bars = [dataclasses.replace(b, buy_volume=b.volume / 2) for b in bars]
+    params = ModelParams(horizon_bars=args.horizon_bars, gap_bars=args.horizon_bars,
+                         train_bars=round(args.train_days * DAY_BARS), seed=args.seed)
+    ds = Dataset.build(bars, params)
+    blocks = walk_forward(ds, params, round(args.test_days * DAY_BARS))
+    head = (f"{data.source} ({'candles' if data.from_candles else 'trades'}): "
+            f"{len(bars) / DAY_BARS:.1f} days, {len(bars):,} closed 1m bars; labels: "
+            f"up / neither / down by one dynamic threshold within {params.horizon_bars} bars; "
+            f"train {args.train_days:g} days, gap {params.gap_bars} bars, "
+            f"test blocks of {args.test_days:g} days")
+    return "\n\n".join([head, _by_block(blocks), _overall(blocks), _shares(blocks)])
+
+
+def _pct(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"{100 * x:.1f} %"
+
+
+def _num(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"{x:.3f}"
+
+
+def _by_block(blocks: list[Predictions]) -> str:
+    rows = []
+    for i, b in enumerate(blocks, 1):
+        s = {m: b.score(m) for m in METHODS}
+        start = datetime.fromtimestamp(b.start_ms / 1000, UTC).strftime("%Y-%m-%d")
+        rows.append([str(i), start, f"{s['model'].rows:,}",
+                     *(_pct(s[m].balanced_accuracy) for m in METHODS),
+                     _pct(s["model"].directional), _pct(s["persistence"].directional),
+                     _num(s["model"].auc), _num(s["persistence"].auc),
+                     _num(s["model"].log_loss), _num(s["majority"].log_loss)])
+    return table(["fold", "test from", "rows", "bal. acc. model", "majority", "persistence",
+                  "random", "directional model", "persistence", "AUC model", "persistence",
+                  "log-loss model", "majority"], rows)
+
+
+def _overall(blocks: list[Predictions]) -> str:
+    rows = []
+    for m in METHODS:
+        s: Score = overall(blocks, m)
+        rows.append([m, f"{s.rows:,}", _pct(s.balanced_accuracy), _pct(s.directional),
+                     _num(s.auc), _num(s.log_loss)])
+    return table(["overall (all folds)", "rows", "balanced accuracy (chance 33.3 %)",
+                  "directional (chance 50 %)", "AUC (macro, one-vs-rest)", "log-loss"], rows)
+
+
+def _shares(blocks: list[Predictions]) -> str:
+    if not blocks:
+        return "no test block: the file is shorter than one training window and a test block"
+    labels = [x for b in blocks for x in b.labels.tolist()]
+    n = len(labels)
+    shares = ", ".join(f"{name} {100 * labels.count(c) / n:.1f} %"
+                       for c, name in ((1, "up"), (0, "neither"), (-1, "down")))
+    return f"test labels: {shares}"
