@@ -1,3 +1,6 @@
+import itertools
+import random
+
 import pytest
 
 from omega_tasks.core.highfreq import Burst, BurstParams
@@ -116,3 +119,14 @@ def test_the_trap_rules_use_the_threshold_of_the_regime_in_force():
     assert regime != "unknown" and ctx.regime == regime
     params = detector.threshold.volatility.params
     assert ctx.threshold == dynamic_threshold(detector.sigma, params, regime)
+
+
+def test_the_reversal_count_follows_flips_entering_and_leaving_the_window():
+    rng = random.Random(4)
+    burst, price = primed(), 100.0
+    for second in range(0, 900, 1 + rng.randrange(3)):  # gaps of up to 3 s between trades
+        price *= 1 + rng.choice((-1, 1)) * rng.uniform(0.0005, 0.004)
+        burst.on_trade(T0 + second * 1000, price, SIGMA)
+        signs = [s for _, s in burst.flips]
+        assert burst.reversals() == sum(a != b for a, b in itertools.pairwise(signs))
+    assert len(burst.flips) > 3 and burst.reversals() > 0

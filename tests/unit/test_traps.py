@@ -3,7 +3,7 @@ import math
 import pytest
 
 from omega_tasks.core.bars import BarClock
-from omega_tasks.core.levels import BROKEN_OUT, LIVE
+from omega_tasks.core.levels import BROKEN_OUT, LIVE, SWEEPING
 from omega_tasks.core.swings import HIGH, LOW, Swing
 from omega_tasks.core.traps import Context, TrapParams, TrapRules, confidence
 from omega_tasks.core.types import MINUTE_MS, Liquidation
@@ -191,3 +191,15 @@ def test_rules_restored_from_a_dump_carry_a_sweep_in_progress_on():
     tape.rules = TrapRules.load(tape.rules.dump())
     tape.at(2, 999.0)
     assert tape.kinds() == [("liquidity_grab_high", 2)]
+
+
+def test_a_sweep_in_flight_follows_every_trade_while_a_level_above_waits_for_its_own():
+    tape = Tape((HIGH, 1000.0), (HIGH, 1005.0))
+    tape.at(1, 1001.0, 1003.0)  # sweeps 1000 only: 1003 is inside 1005's trip
+    assert tape.sweeps == [1] and [lv.phase for lv in tape.rules.book] == [SWEEPING, LIVE]
+    tape.at(2, 1006.0, 1004.0)  # sweeps 1005, which 1004 reclaims; 1000 is still swept
+    tape.at(3, 999.0)
+    assert tape.kinds() == [("liquidity_grab_high", 4), ("liquidity_grab_high", 5)]
+    assert [f.evidence["level"] for f in tape.found] == [1005.0, 1000.0]
+    assert [f.evidence["extreme"] for f in tape.found] == [1006.0, 1006.0]
+    assert tape.found[1].evidence["volume"] == 5.0 and len(tape.rules.book) == 0
