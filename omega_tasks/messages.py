@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,7 +118,7 @@ class Batch:
             )
             if not len(trades):
                 raise ValueError("empty batch")
-            if any(b <= a for a, b in zip(trades.ids, trades.ids[1:], strict=False)):
+            if not all(map(operator.lt, trades.ids, trades.ids[1:])):
                 raise ValueError("trade ids not increasing")
             return cls(
                 _text(data["x"]), _text(data["s"]), trades, _ints(data["r"]),
@@ -132,13 +133,13 @@ class Batch:
 
 
 def _ints(values: Any) -> tuple[int, ...]:
-    if not isinstance(values, tuple) or not all(type(v) is int for v in values):
+    if not isinstance(values, tuple) or not set(map(type, values)) <= {int}:
         raise TypeError("expected a list of integers")
     return values
 
 
 def _floats(values: Any) -> tuple[float, ...]:
-    if not isinstance(values, tuple) or not all(type(v) is float for v in values):
+    if not isinstance(values, tuple) or not set(map(type, values)) <= {float}:
         raise TypeError("expected a list of floats")
     return values
 
