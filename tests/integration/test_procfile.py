@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from omega_tasks.catalog import on_queue
 from tests.conftest import ROOT, data_file
 from tests.exchange_server import ExchangeServer, Rest, Script, rest_server, trade_frames
 from tests.faults.fleet import BIN, environment
@@ -117,12 +118,11 @@ def test_the_procfile_stack_analyses_a_recording_and_reports_its_health(
                  lambda s: total(s, "omega_feeder_trades_received_total") == TRADES, 60,
                  "the feeder to receive the whole recording")
             for group, queues in GROUPS.items():
-                if group == "worker_ml":
-                    continue
+                analysed = [q for q in queues if on_queue(q)]
                 poll(lambda g=group: scrape(port[g]),
-                     lambda s, qs=queues: all(
+                     lambda s, qs=analysed: all(
                          value(s, "omega_worker_ticks_analysed_total", queue=q) == TRADES
-                         for q in qs), 60, f"{group} to analyse every trade")
+                         for q in qs), 60, f"{group} to analyse every trade on {analysed}")
             poll(lambda: scrape(port["worker_ml"]),
                  lambda s: value(s, "omega_worker_task_seconds_count",
                                  task="omega.maintenance.check_feeds") >= 1, 30,
