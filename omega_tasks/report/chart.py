@@ -71,6 +71,8 @@ def render(
             layer(panels, found)
         else:
             _markers(panels, found)
+    # layers may reach back before the first bar (a level from a warm-up swing): show the bars
+    ax.set_xlim(*_when([bars[0].open_ms, bars[-1].close_ms]))
     ax.set_title(title)
     ax.set_ylabel("price")
     ax.legend(loc="upper left", fontsize=8, ncol=3)

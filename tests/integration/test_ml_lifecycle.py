@@ -11,6 +11,7 @@ from omega_tasks.core.ml import Dataset, train
 from omega_tasks.errors import ModelRejected
 from omega_tasks.inprocess import worker_thread
 from omega_tasks.models import ModelStore
+from omega_tasks.store import Store
 from omega_tasks.tasks import create_worker_app
 from omega_tasks.tasks.ml import model_params, retrain_symbol
 from tests.market import momentum
@@ -125,3 +126,23 @@ def test_no_prediction_comes_from_a_model_past_its_expiry(ml_settings, store, hi
     assert all(e.time_ms <= card.expires_ms for e in changes)
     (stopped,) = [e for e in found if e.kind == "prediction_stopped"]
     assert stopped.evidence["reason"] == "model expired" and stopped.time_ms > card.expires_ms
+
+
+def test_predictions_are_the_same_whatever_the_batch_size(ml_settings, store):
+    seen = []
+    for prefix, batch_max in (("a", 1000), ("b", 37)):
+        settings = ml_settings.replace(key_prefix=f"{ml_settings.key_prefix}-{prefix}")
+        app = create_worker_app(settings)
+        here = Store.connect(settings)
+        k = here.symbol("sim", "BTC-USDT")
+        here.add_bars(k, momentum(HISTORY_BARS, seed=5, end_ms=T0 - T0 % 60_000,
+                                  end_price=60_000.0))
+        with worker_thread(app, ("traps", "highfreq", "fib", "trends", "ml", "maintenance"),
+                           concurrency=2):
+            _retrain(app)
+            settle(here, feed(here, app, walk(3_000, seed=4), batch_max=batch_max))
+        events = [(e.id, e.to_json()) for e in here.events(k) if e.detector == "prediction"]
+        seen.append((events, here.snapshot(k, "prediction")))
+        here.close()
+    assert seen[0][0], "predictions were made"
+    assert seen[0] == seen[1]
