@@ -68,7 +68,8 @@ def test_omega_record_writes_frames_that_replay_reads(tape, tmp_path):
     assert got == tape
 
 
-def test_omega_feed_live_backfills_a_gap_and_starts_even_when_klines_fail(settings, store, tape):
+def test_omega_feed_live_backfills_a_gap_flushes_on_sigterm_and_starts_when_klines_fail(
+        settings, store, tape):
     first = int(tape[0].split('"t":')[1].split(",")[0])
     skipped = (first + 1_000, first + 1_029)
     rest = Rest.from_trade_frames(tape)
@@ -78,7 +79,8 @@ def test_omega_feed_live_backfills_a_gap_and_starts_even_when_klines_fail(settin
         process = start("feed", "--live", "--symbols", "BTC-USDT", env={
             "OMEGA_REDIS_URL": settings.redis_url, "OMEGA_KEY_PREFIX": settings.key_prefix,
             "OMEGA_BINANCE_WS_URL": server.url, "OMEGA_BINANCE_REST_URL": rest_url,
-            "OMEGA_WATCHDOG_S": "1", "OMEGA_WARMUP_BARS": "60"})
+            "OMEGA_WATCHDOG_S": "1", "OMEGA_WARMUP_BARS": "60",
+            "OMEGA_BATCH_MS": "600000", "OMEGA_BATCH_MAX": "1000"})
         code, out, err = stop_when_drained(process, server)
     assert code == 0, err
     assert "warm-up failed, starting without history" in err

@@ -3,22 +3,18 @@ recordings and misbehaving on command, and a REST server for backfill and klines
 
 import itertools
 import threading
-import time
 
 import pytest
 
 from feeder.batcher import MicroBatcher
-from feeder.exchanges.binance import BinanceSpot
-from feeder.exchanges.coinbase import Coinbase
-from feeder.observer import FeedObserver
+from feeder.exchanges.binance import BinanceSpot, BinanceUsdm
 from feeder.publisher import Publisher
 from feeder.recordings import Recorder
-from feeder.recordings import frames as recorded_frames
 from feeder.rest import backfiller, warm_up
 from feeder.sequencer import Gap
 from feeder.service import Feeder
 from feeder.sources.recording import RecordingSource
-from feeder.sources.websocket import Timing, WebSocketSource
+from feeder.sources.websocket import Timing
 from omega_tasks.core.types import MINUTE_MS
 from tests.conftest import data_file
 from tests.exchange_server import (
@@ -30,44 +26,9 @@ from tests.exchange_server import (
     trade_frames,
     wait_for,
 )
+from tests.feeding import FAST, feed_until
 
 pytestmark = pytest.mark.data
-FAST = Timing(watchdog_s=5.0, ping_interval_s=0.5, backoff_first_s=0.05, backoff_max_s=0.2)
-
-
-class Heard(FeedObserver):
-    """Every report the feeder makes, with when it came."""
-
-    def __init__(self) -> None:
-        self.states: list[tuple[float, str]] = []
-        self.reconnects: list[str] = []
-        self.gaps: list[tuple[int, bool]] = []
-        self.duplicates = 0
-        self.dead_letters: list[str] = []
-        self.received = 0
-        self.last_trade_at = 0.0
-        self.quiet_since = 0.0
-
-    def trades_received(self, exchange, symbol, count):
-        self.received += count
-        self.last_trade_at = time.monotonic()
-
-    def duplicate_dropped(self, exchange, symbol):
-        self.duplicates += 1
-
-    def gap(self, exchange, symbol, missing, closed):
-        self.gaps.append((missing, closed))
-
-    def dead_letter(self, source, reason):
-        self.dead_letters.append(reason)
-
-    def connection(self, exchange, state):
-        self.states.append((time.monotonic(), state))
-        if state == "stale":
-            self.quiet_since = self.last_trade_at
-
-    def reconnect(self, exchange, reason):
-        self.reconnects.append(reason)
 
 
 @pytest.fixture(scope="module")
@@ -78,31 +39,6 @@ def two_days():
 
 def first_id(frames):
     return int(frames[0].split('"t":')[1].split(",")[0])
-
-
-def feed_until(store, exchange, last_ids, timing=FAST, recorder=None, timeout_s=120.0):
-    """Feed from the websocket until each symbol's trade in ``last_ids`` is stored; return
-    the report and what the observer heard."""
-    stop = threading.Event()
-    heard = Heard()
-    pending = dict(last_ids)
-
-    def reached(batch):
-        if batch.last_id >= pending.get(batch.symbol, batch.last_id + 1):
-            del pending[batch.symbol]
-        if not pending:
-            stop.set()
-
-    feeder = Feeder(store, Publisher(store, None, (), stop), MicroBatcher(1000, 0.02),
-                    backfill=backfiller(exchange), observer=heard, on_batch=reached)
-    deadline = threading.Timer(timeout_s, stop.set)
-    deadline.start()
-    try:
-        report = feeder.run(WebSocketSource(exchange, list(last_ids), timing, recorder))
-    finally:
-        deadline.cancel()
-    assert not pending, f"the feed ended before trades {pending} arrived"
-    return report, heard
 
 
 def run_feed(store, server_url, rest_url, last_id, timing=FAST, recorder=None):
@@ -196,6 +132,26 @@ def test_a_gap_the_exchange_cannot_fill_stays_open_and_visible(store, two_days):
     assert report.trades == 1_990
 
 
+def test_a_futures_liquidation_comes_over_the_socket_and_goes_before_the_next_trade(store):
+    frames = trade_frames(data_file("binance_ws/usdm_btcusdt_20240808.gz"))[:1_500]
+    first = first_id(frames)
+    liquidation = ('{"stream":"btcusdt@forceOrder","data":{"e":"forceOrder","E":1723161290000,'
+                   '"o":{"s":"BTCUSDT","S":"BUY","o":"LIMIT","f":"IOC","q":"0.250",'
+                   '"p":"61900.10","ap":"61880.00","X":"FILLED","l":"0.25","z":"0.25",'
+                   '"T":1723161290000}}}')
+    with ExchangeServer(Script(frames, garbage_at={700: liquidation})) as server, \
+            rest_server(Rest()) as rest_url:
+        exchange = BinanceUsdm(server.url, rest_url)
+        report, heard = feed_until(store, exchange, {"BTC-USDT": first + 1_499})
+        assert "btcusdt@forceOrder" in server.subscriptions[0]
+    k = store.symbol("binance-usdm", "BTC-USDT")
+    trades, liquidations = store.tape_between(k, first, first + 1_499)
+    assert len(trades) == 1_500 and report.liquidations == 1 and heard.dead_letters == []
+    (placed,) = liquidations
+    assert (placed.before_trade_id, placed.side, placed.price, placed.size) == (
+        first + 700, 1, 61880.0, 0.25)
+
+
 def test_a_long_gap_is_backfilled_only_at_its_newest_end(two_days):
     first = first_id(two_days)
     rest = Rest.from_trade_frames(two_days[:3_000])
@@ -223,19 +179,6 @@ def test_warm_up_loads_closed_klines_before_now_only_for_symbols_without_history
         assert len(rest.requests) == 2  # 1,000 a page
 
 
-def test_coinbase_warm_up_pages_through_candles_350_minutes_at_a_time(store):
-    rest = Rest()
-    rest.load_klines(data_file("klines_1m/binance_BTCUSDT_1m_20240726-20240825.csv.gz"))
-    now_ms = 1_723_161_255_342
-    with rest_server(rest) as rest_url:
-        exchange = Coinbase("ws://127.0.0.1:9", rest_url)
-        assert warm_up(store, exchange, ["BTC-USD"], 720, now_ms) == {"BTC-USD": 720}
-    bars = store.bars(store.symbol("coinbase", "BTC-USD"))
-    assert len(bars) == 720 and bars[-1].close_ms == now_ms - now_ms % MINUTE_MS
-    assert all(b.open_ms - a.open_ms == MINUTE_MS for a, b in itertools.pairwise(bars))
-    assert len(rest.requests) == 3 and all("granularity=ONE_MINUTE" in r for r in rest.requests)
-
-
 def test_a_recording_of_the_live_feed_replays_into_the_same_trades(store, two_days, tmp_path):
     frames = two_days[:1_500]
     first = first_id(frames)
@@ -252,36 +195,3 @@ def test_a_recording_of_the_live_feed_replays_into_the_same_trades(store, two_da
     replayed = store.trades_between(k, first, first + 1_499)
     assert replayed.ids == live.ids and replayed.prices == live.prices
     assert replayed.sides == live.sides and len(replayed) == 1_500
-
-
-def test_coinbase_products_share_a_connection_and_keep_every_trade_through_reconnects(store):
-    frames = [frame for _, frame in
-              recorded_frames(data_file("coinbase_ws/advtrade_btcusd_ethusd.jsonl.zst"))]
-    rest = Rest.from_coinbase_frames(frames)
-    btc = sorted(int(t["trade_id"]) for t in rest.products["BTC-USD"])
-    eth = sorted(int(t["trade_id"]) for t in rest.products["ETH-USD"])
-    skipped = (btc[80], btc[89])
-    script = Script(frames, close_at={300, 700}, skip_ids=skipped, rewind=120)
-    with ExchangeServer(script) as server, rest_server(rest) as rest_url:
-        exchange = Coinbase(server.url, rest_url)
-        report, heard = feed_until(store, exchange, {"BTC-USD": btc[-1], "ETH-USD": eth[-1]})
-        assert server.connections == 3
-        wait_for(lambda: len(server.close_waits) == 2, CLOSE_TIMEOUT_S / 5,
-                 "the client to close its end of each connection the server closed")
-        assert all('"product_ids": ["BTC-USD", "ETH-USD"]' in subscription
-                   for subscription in server.subscriptions)
-
-    for symbol, ids in (("BTC-USD", btc), ("ETH-USD", eth)):
-        k = store.symbol("coinbase", symbol)
-        assert list(store.trades_between(k, ids[0], ids[-1]).ids) == ids
-        assert ids == list(range(ids[0], ids[-1] + 1))
-    k = store.symbol("coinbase", "BTC-USD")
-    (gap,) = [e for e in store.events(k) if e.kind == "gap"]
-    assert (gap.evidence["first_missing_id"], gap.evidence["last_missing_id"]) == skipped
-    assert gap.evidence["closed"] is True and gap.evidence["backfilled"] == 10
-    assert heard.gaps == [(10, True)] and heard.dead_letters == []
-    assert report.duplicates == heard.duplicates > 0
-    assert report.trades == len(btc) + len(eth) and report.reconnects == 2
-    feed = store.feed(k)
-    assert 0 < float(feed["bid"]) < float(feed["ask"]) < 1.001 * float(feed["bid"])
-    assert store.events(store.symbol("coinbase", "ETH-USD")) == []
