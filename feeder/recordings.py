@@ -26,15 +26,18 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 
 def open_text(path: Path) -> IO[str]:
-    """Open a text file that may be gzip or zstandard compressed."""
+    """Open a text file that may be gzip or zstandard compressed.
+
+    Bytes that are not UTF-8 read as U+FFFD: a frame holding them is the parser's to reject.
+    """
     with path.open("rb") as probe:
         head = probe.read(4)
     if head[:2] == GZIP_MAGIC:
-        return gzip.open(path, "rt", encoding="utf-8", newline="\n")
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="\n")
     if head == ZSTD_MAGIC:
         reader = zstandard.ZstdDecompressor().stream_reader(path.open("rb"), closefd=True)
-        return io.TextIOWrapper(reader, encoding="utf-8", newline="\n")
-    return path.open(encoding="utf-8", newline="\n")
+        return io.TextIOWrapper(reader, encoding="utf-8", errors="replace", newline="\n")
+    return path.open(encoding="utf-8", errors="replace", newline="\n")
 
 
 def as_ns(stamp: int) -> int:
@@ -47,7 +50,17 @@ def as_ns(stamp: int) -> int:
 
 
 def frames(path: Path) -> Iterator[tuple[int, str]]:
-    """Yield (receive time in ns, raw frame) for every received frame of a recording."""
+    """Yield (receive time in ns, raw frame) for every received frame of a recording.
+
+    A line that is not a frame, or a file cut short, ends it with an InputError naming where.
+    """
+    try:
+        yield from _frames(path)
+    except (OSError, EOFError, zstandard.ZstdError) as exc:  # truncated or not compressed right
+        raise InputError(f"{path}: unreadable after the frames read so far: {exc}") from None
+
+
+def _frames(path: Path) -> Iterator[tuple[int, str]]:
     with open_text(path) as lines:
         for number, line in enumerate(lines, start=1):
             line = line.rstrip("\n")

@@ -1,13 +1,19 @@
-"""Replaying a recording: at N times the recorded pace, or as fast as it is taken."""
+"""Reading and replaying recordings: at N times the recorded pace or as fast as they are
+taken; any file reads into frames or fails with an error naming it."""
 
+import gzip
 import json
 import threading
 import time
 
 import pytest
+import zstandard
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from feeder.recordings import Recorder
+from feeder.recordings import Recorder, frames
 from feeder.sources.recording import RecordingSource
+from omega_tasks.errors import InputError
 from omega_tasks.messages import Tick
 from tests.frames import NOW_NS, USDM, USDM_TRADE
 
@@ -62,3 +68,23 @@ def test_a_stop_ends_a_paced_replay_at_once(second_of_trades):
     started = time.monotonic()
     RecordingSource(second_of_trades, USDM, 0.01).run(emit, stop)  # 100 s at this pace
     assert len(emitted) == 1 and time.monotonic() - started < 1.0
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.binary(max_size=40), max_size=6),
+       compress=st.sampled_from([None, gzip.compress, zstandard.ZstdCompressor().compress]),
+       cut=st.integers(0, 30))
+def test_any_recording_reads_into_frames_or_fails_with_a_clear_error(tmp_path, lines, compress,
+                                                                     cut):
+    path = tmp_path / "any.rec"
+    body = b"\n".join(lines)
+    if compress is not None:
+        body = compress(body)
+        body = body[:len(body) - cut]  # a recording cut short
+    path.write_bytes(body)
+    try:
+        for received_ns, frame in frames(path):
+            assert isinstance(received_ns, int) and isinstance(frame, str)
+    except InputError as exc:
+        assert str(path) in str(exc)
