@@ -36,22 +36,24 @@ class RecordingSource(Source):
         pending: list[Item] = []
         first_ns: int | None = None
         started = time.monotonic()
-        for received_ns, frame in frames(self.path):
-            if stop.is_set():
-                return
-            self.frames += 1
-            if self.speed is not None:
-                first_ns = received_ns if first_ns is None else first_ns
-                due = started + (received_ns - first_ns) / 1e9 / self.speed
-                if due > time.monotonic():
-                    if pending:
-                        emit(pending)
-                        pending = []
-                    if stop.wait(due - time.monotonic()):
-                        return
-            pending += parse(frame, received_ns)
-            if len(pending) >= self.chunk:
+        try:
+            for received_ns, frame in frames(self.path):
+                if stop.is_set():
+                    return
+                self.frames += 1
+                if self.speed is not None:
+                    first_ns = received_ns if first_ns is None else first_ns
+                    due = started + (received_ns - first_ns) / 1e9 / self.speed
+                    if due > time.monotonic():
+                        if pending:
+                            emit(pending)
+                            pending = []
+                        if stop.wait(due - time.monotonic()):
+                            return
+                pending += parse(frame, received_ns)
+                if len(pending) >= self.chunk:
+                    emit(pending)
+                    pending = []
+        finally:  # a file cut short still delivers every frame before the cut
+            if pending:
                 emit(pending)
-                pending = []
-        if pending:
-            emit(pending)

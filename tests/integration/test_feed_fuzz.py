@@ -19,6 +19,7 @@ from feeder.sequencer import Sequencer
 from feeder.service import Feeder
 from feeder.sources import Liquidated, Rejected
 from feeder.sources.recording import RecordingSource
+from omega_tasks.errors import InputError
 from omega_tasks.messages import Tick
 from tests.frames import (
     COINBASE,
@@ -136,3 +137,21 @@ def test_an_empty_frame_is_recorded_and_replayed_as_a_dead_letter(store):
     assert report.trades == 3 and report.dead_letters == 1
     (letter,) = store.dead_letters()
     assert letter["raw"] == b"" and letter["reason"].startswith(b"malformed JSON")
+
+
+def test_a_recording_cut_short_feeds_every_trade_before_the_cut_then_fails_naming_it(store,
+                                                                                      tmp_path):
+    path = tmp_path / "cut.gz"
+    recorder = Recorder(path)
+    for frame in binance_trades(100):
+        recorder.write(NOW_NS, frame)
+    recorder.close()
+    path.write_bytes(path.read_bytes()[:-40])  # the trailer and the end of the frames
+    feeder = Feeder(store, Publisher(store, None, (), threading.Event()), MicroBatcher(1000, 1))
+    with pytest.raises(InputError, match=r"cut\.gz: unreadable"):
+        feeder.run(RecordingSource(path, USDM))
+    stored = feeder.report.trades
+    assert 0 < stored < 100
+    k = store.symbol("binance-usdm", "BTC-USDT")
+    assert list(store.trades_between(k, 5_266_583_935, 10**12).ids) == list(
+        range(5_266_583_935, 5_266_583_935 + stored))
