@@ -16,8 +16,8 @@ def change(minute, timeframe, before, after):
 
 def test_the_5m_regime_is_shaded_and_every_timeframe_gets_a_ribbon():
     bars = [Bar(i * MINUTE_MS, 100.0, 101.0, 99.0, 100.0, 1.0, 0.5) for i in range(120)]
-    events = [change(30, "1m", "unknown", "trending"), change(50, "1m", "trending", "neutral"),
-              change(90, "5m", "unknown", "volatile"), change(100, "1m", "neutral", "volatile")]
+    events = [change(30, "1m", "neutral", "trending"), change(50, "1m", "trending", "neutral"),
+              change(90, "5m", "trending", "volatile"), change(100, "1m", "neutral", "volatile")]
     fig, (ax, strip) = plt.subplots(2, 1)
     try:
         LAYERS["trend"](Panels(ax, strip, bars), events)
@@ -26,10 +26,11 @@ def test_the_5m_regime_is_shaded_and_every_timeframe_gets_a_ribbon():
         texts = [t.get_text() for t in ax.texts]
     finally:
         plt.close(fig)
-    # one full-height 5m span, then ribbons: three 1m spans, one 5m span
-    assert len(spans) == 5
-    assert labels == ["5m regime: volatile", "regime ribbon: trending", "regime ribbon: neutral",
-                      "regime ribbon: volatile"]
+    # 5m shaded behind price (trending from the start, then volatile), then ribbons: 1m
+    # neutral from the start, trending, neutral, volatile; 5m trending, volatile
+    assert len(spans) == 8
+    assert labels == ["5m regime: trending", "5m regime: volatile", "regime ribbon: neutral",
+                      "regime ribbon: trending", "regime ribbon: volatile"]
     assert texts == ["1m", "5m"]
 
 

@@ -23,27 +23,30 @@ def _when(ms: int) -> float:
     return float(mdates.date2num(datetime.fromtimestamp(ms / 1000, UTC)))
 
 
-def _spans(changes: Sequence[Event], end_ms: int) -> list[tuple[str, int, int]]:
-    """Return (regime, start, stop) for each change, lasting until the next one."""
+def _spans(changes: Sequence[Event], start_ms: int, end_ms: int) -> list[tuple[str, int, int]]:
+    """Return (regime, start, stop) spans: the first change's ``from`` since ``start_ms``,
+    then each change's ``to`` until the next one."""
     if not changes:
         return []
+    first = changes[0]
     stops = [e.time_ms for e in changes[1:]] + [end_ms]
-    return [(str(e.evidence.get("to")), e.time_ms, stop)
-            for e, stop in zip(changes, stops, strict=True)]
+    return [(str(first.evidence.get("from")), start_ms, first.time_ms)] + [
+        (str(e.evidence.get("to")), e.time_ms, stop)
+        for e, stop in zip(changes, stops, strict=True)]
 
 
 def draw(panels: Panels, events: Sequence[Event]) -> None:
     """Shade the 5m regime behind price; draw a ribbon per timeframe that has a regime."""
     if not panels.bars:
         return
-    end_ms = panels.bars[-1].close_ms
+    start_ms, end_ms = panels.bars[0].open_ms, panels.bars[-1].close_ms
     by_frame: dict[str, list[Event]] = {}
     for event in sorted(events, key=lambda e: e.time_ms):
         if event.kind == "regime_change":
             by_frame.setdefault(str(event.evidence.get("timeframe")), []).append(event)
     ax = panels.price
     labelled: set[str] = set()
-    for regime, start, stop in _spans(by_frame.get(THRESHOLD_TIMEFRAME, []), end_ms):
+    for regime, start, stop in _spans(by_frame.get(THRESHOLD_TIMEFRAME, []), start_ms, end_ms):
         if regime in SHADED:
             label = None if regime in labelled else f"{THRESHOLD_TIMEFRAME} regime: {regime}"
             labelled.add(regime)
@@ -51,7 +54,7 @@ def draw(panels: Panels, events: Sequence[Event]) -> None:
                        linewidth=0, label=label, zorder=0)
     rows = [tf for tf in TIMEFRAMES if tf in by_frame]
     for row, tf in enumerate(rows):
-        for regime, start, stop in _spans(by_frame[tf], end_ms):
+        for regime, start, stop in _spans(by_frame[tf], start_ms, end_ms):
             if regime not in COLOURS:
                 continue
             label = None if f"ribbon {regime}" in labelled else f"regime ribbon: {regime}"
