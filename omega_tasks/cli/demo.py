@@ -7,21 +7,19 @@ embedded one; Celery workers run in this process on every queue.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 
 from feeder.batcher import MicroBatcher
 from feeder.publisher import Publisher
 from feeder.service import Feeder
+from feeder.sources.sim_history import preceding_bars
 from feeder.sources.simulator import SimulationParams, SimulatorSource, simulate
 from omega_tasks.catalog import CATALOG, busy_queues
 from omega_tasks.cli.progress import Progress
 from omega_tasks.cli.signals import stop_on_signals
 from omega_tasks.config import Settings, redact_url
-from omega_tasks.core.types import MINUTE_MS, Bar
 from omega_tasks.embedded import redis_for
 from omega_tasks.errors import OmegaError
-from omega_tasks.evaluation.data import closed_bars
 from omega_tasks.inprocess import worker_thread
 from omega_tasks.report.chart import render
 from omega_tasks.report.summary import summarise
@@ -41,18 +39,6 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.set_defaults(run=run)
 
 
-def history(params: SimulationParams, hours: float) -> list[Bar]:
-    """Closed 1m bars of another simulated market that ends where the run starts."""
-    before = SimulationParams(seed=params.seed + 1_000, hours=hours,
-                              start_ms=params.start_ms - round(hours * 60) * MINUTE_MS,
-                              start_price=params.start_price)
-    bars = closed_bars(simulate(before).trades)
-    scale = params.start_price / bars[-1].close
-    return [dataclasses.replace(b, open=b.open * scale, high=b.high * scale, low=b.low * scale,
-                                close=b.close * scale)
-            for b in bars if b.open_ms < params.start_ms]
-
-
 def run(args: argparse.Namespace, settings: Settings) -> int:
     params = SimulationParams(seed=args.seed, hours=args.hours)
     simulation = simulate(params)
@@ -63,7 +49,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         k = store.symbol(params.exchange, params.symbol)
         store.forget(k)
         if args.history_hours > 0:
-            store.add_bars(k, history(params, args.history_hours))
+            store.add_bars(k, preceding_bars(params, args.history_hours))
         app = create_worker_app(live)
         queues = busy_queues(live.queues)
         analyses = [spec.name for spec in CATALOG if spec.queue in queues]

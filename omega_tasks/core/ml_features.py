@@ -3,8 +3,8 @@
 Row t describes the market at the close of bar t from bars t − 60 … t only, so a feature
 never sees a later bar, and the row a worker computes from the last ``WINDOW`` bars equals
 the row of the same bar in a batch over the whole history. Rolling quantities are summed
-position by position across the window (never with cumulative sums), so the arithmetic is
-the same for one row as for a hundred thousand.
+over each row's own window (never with cumulative sums), so the arithmetic is the same for
+one row as for a hundred thousand.
 
     ret_{1,5,15,60}      log return over h bars, in units of σ60 · √h
     log_sigma60          log of σ60, the std of the window's 60 1m log returns
@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -103,17 +104,19 @@ class _Window:
         """x[t − k] for each row."""
         return self.at(x, LOOKBACK - k)
 
+    def span(self, x: Array, bars: int) -> Array:
+        """Each row's last ``bars`` values of x, as a (rows, bars) view."""
+        seg = x[LOOKBACK - bars + 1 : self.n]
+        view: Array = np.lib.stride_tricks.sliding_window_view(seg, bars)
+        return view
+
     def total(self, x: Array, bars: int) -> Array:
-        """Σ x[t − k] for k < bars, summed in a fixed order."""
-        out = self.last(x, bars - 1).copy()
-        for k in range(bars - 2, -1, -1):
-            out += self.last(x, k)
+        """Σ x[t − k] for k < bars (each row summed on its own, the same way every time)."""
+        out: Array = self.span(x, bars).sum(axis=1)
         return out
 
     def extreme(self, x: Array, bars: int, pick: np.ufunc) -> Array:
-        out = self.last(x, bars - 1).copy()
-        for k in range(bars - 2, -1, -1):
-            pick(out, self.last(x, k), out=out)
+        out: Array = pick.reduce(self.span(x, bars), axis=1)
         return out
 
 
@@ -171,54 +174,51 @@ def _ratio(num: Array, den: Array) -> Array:
 
 
 def _std(w: _Window, x: Array, bars: int) -> Array:
-    mean = w.total(x, bars) / bars
-    dev = (w.last(x, bars - 1) - mean) ** 2
-    for k in range(bars - 2, -1, -1):
-        dev += (w.last(x, k) - mean) ** 2
-    out: Array = np.sqrt(dev / bars)
+    span = w.span(x, bars)
+    mean = span.sum(axis=1) / bars
+    out: Array = np.sqrt(((span - mean[:, None]) ** 2).sum(axis=1) / bars)
     return out
 
 
 def _adx(w: _Window, cols: BarColumns, tr: Array) -> tuple[Array, Array]:
-    """Wilder's DI± and ADX14 over the window's 60 bar pairs (as ``indicators.Dmi``)."""
+    """Wilder's DI± and ADX14 over the window's 60 bar pairs (as ``indicators.Dmi``).
+
+    Each Wilder average is linear in its inputs, so the smoothed movements at every window
+    position are one product with fixed weights, and so is ADX over the DX values.
+    """
     up = np.zeros(len(cols))
     down = np.zeros(len(cols))
     up[1:] = cols.high[1:] - cols.high[:-1]
     down[1:] = cols.low[:-1] - cols.low[1:]
     plus = np.where((up > down) & (up > 0.0), up, 0.0)
     minus = np.where((down > up) & (down > 0.0), down, 0.0)
-    s_tr = np.zeros(w.rows)
-    s_plus = np.zeros(w.rows)
-    s_minus = np.zeros(w.rows)
-    adx = np.zeros(w.rows)
-    di_diff = np.zeros(w.rows)
-    for j in range(1, WINDOW):
-        x_tr, x_plus, x_minus = w.at(tr, j), w.at(plus, j), w.at(minus, j)
-        if j <= WILDER:
-            s_tr += x_tr
-            s_plus += x_plus
-            s_minus += x_minus
-            if j < WILDER:
-                continue
-            s_tr /= WILDER
-            s_plus /= WILDER
-            s_minus /= WILDER
-        else:
-            s_tr += (x_tr - s_tr) / WILDER
-            s_plus += (x_plus - s_plus) / WILDER
-            s_minus += (x_minus - s_minus) / WILDER
-        p_di = _ratio(100.0 * s_plus, s_tr)
-        m_di = _ratio(100.0 * s_minus, s_tr)
-        dx = _ratio(100.0 * np.abs(p_di - m_di), p_di + m_di)
-        seen = j - WILDER + 1  # DX values so far
-        if seen <= WILDER:
-            adx += dx
-            if seen == WILDER:
-                adx /= WILDER
-        else:
-            adx += (dx - adx) / WILDER
-        di_diff = p_di - m_di
-    return adx / 100.0, di_diff / 100.0
+    smooth, adx_weights = _wilder_weights()
+    s_plus = w.span(plus, LOOKBACK) @ smooth
+    s_minus = w.span(minus, LOOKBACK) @ smooth
+    dx = _ratio(100.0 * np.abs(s_plus - s_minus), s_plus + s_minus)  # the smoothed TR cancels
+    s_tr = w.span(tr, LOOKBACK) @ smooth[:, -1]
+    di_diff = _ratio(s_plus[:, -1] - s_minus[:, -1], s_tr)
+    adx: Array = dx @ adx_weights
+    return adx / 100.0, di_diff
+
+
+@cache
+def _wilder_weights() -> tuple[Array, Array]:
+    """Weights of Wilder's average at each window position over the window's 60 values
+    (seeded with the mean of the first 14), and of ADX over the DX values that follow."""
+    alpha = 1.0 / WILDER
+    steps = LOOKBACK - WILDER + 1  # positions with a smoothed value
+    smooth = np.zeros((LOOKBACK, steps))
+    smooth[:WILDER, 0] = alpha
+    for m in range(1, steps):
+        smooth[:, m] = (1.0 - alpha) * smooth[:, m - 1]
+        smooth[WILDER - 1 + m, m] += alpha
+    adx = np.zeros(steps)
+    adx[:WILDER] = alpha
+    for m in range(WILDER, steps):
+        adx *= 1.0 - alpha
+        adx[m] += alpha
+    return smooth, adx
 
 
 def _chop(w: _Window, cols: BarColumns, tr: Array) -> Array:
