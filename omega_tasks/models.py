@@ -137,18 +137,26 @@ class ModelCache:
 
     def __init__(self, models: ModelStore) -> None:
         self.models = models
-        self._held: dict[str, tuple[int, TrendModel]] = {}
+        self._held: dict[str, tuple[int, TrendModel | None]] = {}
 
     def newest(self, k: SymbolKeys) -> tuple[TrendModel | None, int | None]:
-        """Return the newest model and its version (None, None when there is none)."""
+        """Return the newest model and its version (None, None when there is none).
+
+        A version that cannot be loaded raises ``ModelRejected`` once; after that it counts
+        as no model, until a newer version is saved.
+        """
         version = self.models.latest(k)
         if version is None:
             return None, None
         held = self._held.get(k.member)
-        if held is not None and held[0] == version:
-            return held[1], version
-        model = self.models.load(k, version)
-        if model is None:
-            return None, None
-        self._held[k.member] = (version, model)
-        return model, version
+        if held is None or held[0] != version:
+            self._held[k.member] = (version, None)
+            try:
+                model = self.models.load(k, version)
+            except ModelRejected:
+                raise
+            except Exception as exc:  # skops raises what its file format gives it
+                raise ModelRejected(f"model {version} does not load: {exc!r}") from exc
+            self._held[k.member] = held = (version, model)
+        model = held[1]
+        return (model, version) if model is not None else (None, None)

@@ -146,3 +146,19 @@ def test_predictions_are_the_same_whatever_the_batch_size(ml_settings, store):
         here.close()
     assert seen[0][0], "predictions were made"
     assert seen[0] == seen[1]
+
+
+def test_a_rejected_model_is_dead_lettered_and_the_fold_predicts_nothing(
+        ml_settings, store, history):
+    app = create_worker_app(ml_settings)
+    with worker_thread(app, ("traps", "highfreq", "fib", "trends", "ml", "maintenance"),
+                       concurrency=2):
+        _retrain(app)
+        store.redis.hset(history.models, "1:skops",
+                         sio.dumps({"classifier": ModelRejected("x")}))
+        settle(store, feed(store, app, walk(2_000, seed=3)))
+    _, view = store.snapshot(history, "prediction")
+    assert view["status"] == "no model" and view["p_up"] is None
+    letters = [d for d in store.dead_letters() if d["source"].startswith(b"models:")]
+    assert letters and b"untrusted" in letters[0]["reason"]
+    assert not [e for e in store.events(history) if e.detector == "prediction"]
