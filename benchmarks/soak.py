@@ -101,8 +101,10 @@ def main() -> None:
         per_tick = samples[-1]["ticks_bytes"] / max(stream_trades, 1)
         clean(settings)
 
+    feeding = [s for s in samples if s["trades"] > 0]  # the simulation is built before
+
     def summary(key: str) -> dict[str, int]:
-        values = [s[key] for s in samples]
+        values = [s[key] for s in feeding]
         return {"start": values[0], "peak": max(values), "end": values[-1]}
 
     result = {
