@@ -44,28 +44,33 @@ class Exchange(ABC):
 
     def parse(self, raw: bytes | str, received_ns: int) -> list[Item]:
         """Turn one raw frame into items; bad input becomes a Rejected item, never an error."""
-        head = raw[:64]
-        if self.unused(head.encode() if isinstance(head, str) else bytes(head)):
-            return []
-        data = raw.encode() if isinstance(raw, str) else bytes(raw)
-        if len(data) > self.max_frame_bytes:
-            return [Rejected(self.name, f"oversized frame: {len(data)} bytes (limit "
+        size = len(raw) if isinstance(raw, bytes) or raw.isascii() else len(raw.encode())
+        if size > self.max_frame_bytes:
+            data = raw if isinstance(raw, bytes) else raw.encode()
+            return [Rejected(self.name, f"oversized frame: {size} bytes (limit "
                              f"{self.max_frame_bytes}; first {KEPT_RAW_BYTES} kept)",
                              data[:KEPT_RAW_BYTES])]
         try:
-            message = json.loads(data)
+            # JSON reads a str faster than bytes, whose encoding it would first detect
+            text = raw.decode() if isinstance(raw, bytes) else raw
+        except UnicodeDecodeError as exc:
+            return [Rejected(self.name, f"malformed JSON: not UTF-8: {exc}", bytes(raw))]
+        if self.unused(text[:64]):
+            return []
+        try:
+            message = json.loads(text)
         except (ValueError, RecursionError) as exc:
-            return [Rejected(self.name, f"malformed JSON: {exc}", data)]
+            return [Rejected(self.name, f"malformed JSON: {exc}", _raw(raw))]
         try:
             return self.read(message, received_ns)
         except InputError as exc:
-            return [Rejected(self.name, exc.reason, data)]
+            return [Rejected(self.name, exc.reason, _raw(raw))]
         except Exception as exc:  # a parser bug must cost one message, not the feed
             log.exception("%s: parser failed on a frame", self.name)
-            return [Rejected(self.name, f"parser error {type(exc).__name__}: {exc}", data)]
+            return [Rejected(self.name, f"parser error {type(exc).__name__}: {exc}", _raw(raw))]
 
-    def unused(self, head: bytes) -> bool:
-        """Whether a frame's first bytes show it is a stream Omega does not use."""
+    def unused(self, head: str) -> bool:
+        """Whether a frame's first characters show it is a stream Omega does not use."""
         return False
 
     def trades_url(self, symbol: str, from_id: int, limit: int) -> str | None:
@@ -83,3 +88,7 @@ class Exchange(ABC):
     @abstractmethod
     def read_klines(self, payload: Any) -> list[Bar]:
         """Read a REST klines reply into 1m bars, oldest first."""
+
+
+def _raw(frame: bytes | str) -> bytes:
+    return frame if isinstance(frame, bytes) else frame.encode()

@@ -48,9 +48,9 @@ class BinanceSpot(Exchange):
         params = [f"{stream_symbol(s)}@{kind}" for s in symbols for kind in self.streams]
         return [json.dumps({"method": "SUBSCRIBE", "params": params, "id": 1})]
 
-    def unused(self, head: bytes) -> bool:
+    def unused(self, head: str) -> bool:
         # depth updates are most of a recording; their stream name says so up front
-        return head.startswith(b'{"stream":"') and b"@depth" in head
+        return head.startswith('{"stream":"') and "@depth" in head
 
     def read(self, message: Any, received_ns: int) -> list[Item]:
         if not isinstance(message, dict):
