@@ -54,7 +54,7 @@ class Exchange(ABC):
             # JSON reads a str faster than bytes, whose encoding it would first detect
             text = raw.decode() if isinstance(raw, bytes) else raw
         except UnicodeDecodeError as exc:
-            return [Rejected(self.name, f"malformed JSON: not UTF-8: {exc}", bytes(raw))]
+            return [Rejected(self.name, f"malformed JSON: not UTF-8: {exc}", _raw(raw))]
         if self.unused(text[:64]):
             return []
         try:
