@@ -106,10 +106,21 @@ def walk(steps):
     return Trades.from_rows(rows)
 
 
+@st.composite
+def long_walks(draw: st.DrawFn) -> list[tuple[int, float]]:
+    """Hours of a random walk: long enough for legs, zones, touches and reactions."""
+    rng = draw(st.randoms(use_true_random=False))
+    n = draw(st.integers(1, 2_000))
+    return [(rng.randint(0, 20_000), round(min(6.0, max(-6.0, rng.gauss(0, 2))), 1))
+            for _ in range(n)]
+
+
+tapes = st.one_of(steps, long_walks()).map(walk)
+
+
 @settings(max_examples=40, deadline=None)
-@given(steps, st.lists(st.integers(0, 500), max_size=8))
-def test_batches_of_any_size_give_the_same_findings_and_state(steps, cuts):
-    trades = walk(steps)
+@given(tapes, st.lists(st.integers(0, 2_000), max_size=8))
+def test_batches_of_any_size_give_the_same_findings_and_state(trades, cuts):
     whole = Fold(QuickFib())
     expected = whole.feed(trades)
     fold, found = Fold(QuickFib()), []
@@ -121,10 +132,25 @@ def test_batches_of_any_size_give_the_same_findings_and_state(steps, cuts):
     assert fold.dump() == whole.dump()
 
 
+def test_a_checkpoint_around_every_finding_changes_no_finding_and_no_state():
+    """Random cuts rarely land next to a touch or a bar close; these land next to all."""
+    rng = random.Random(5)
+    trades = walk([(rng.randint(0, 24_000), round(rng.gauss(0, 2), 1)) for _ in range(3_000)])
+    whole = Fold(QuickFib())
+    expected = whole.feed(trades)
+    at = {trade_id: n for n, trade_id in enumerate(trades.ids)}
+    edges = sorted({0, len(trades)} | {at[f.trade_id] + d for f in expected for d in (0, 1)})
+    fold, found = Fold(QuickFib()), []
+    for lo, hi in itertools.pairwise(edges):
+        fold = Fold.load(QuickFib, fold.dump())
+        found += fold.feed(trades[lo:hi])
+    assert found == expected
+    assert fold.dump() == whole.dump()
+
+
 @settings(max_examples=30, deadline=None)
-@given(steps, st.integers(0, 500))
-def test_a_prefix_of_the_trades_gives_a_prefix_of_the_findings(steps, cut):
-    trades = walk(steps)
+@given(tapes, st.integers(0, 2_000))
+def test_a_prefix_of_the_trades_gives_a_prefix_of_the_findings(trades, cut):
     full = Fold(QuickFib()).feed(trades)
     prefix = trades[: cut % (len(trades) + 1)]
     part = Fold(QuickFib()).feed(prefix)
@@ -149,9 +175,8 @@ class EveryTradeLooked(QuickFib):
 
 
 @settings(max_examples=40, deadline=None)
-@given(steps)
-def test_trades_skipped_in_the_quiet_band_change_no_finding(steps):
-    trades = walk(steps)
+@given(tapes)
+def test_trades_skipped_in_the_quiet_band_change_no_finding(trades):
     assert Fold(QuickFib()).feed(trades) == Fold(EveryTradeLooked()).feed(trades)
 
 

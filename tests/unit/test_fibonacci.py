@@ -158,12 +158,21 @@ def test_appending_future_bars_never_changes_past_levels():
     full, seen = FibonacciLevels(), []
     for b in bars:
         full.update(b, 10.0)
-        seen.append([(lv.key, lv.price) for lv in full.levels()])
+        seen.append({tf: [(lv.key, lv.price) for lv in full.levels() if lv.timeframe == tf]
+                     for tf in ("1m", "5m", "15m", "1h")})
     for cut in (37, 120, 301):
         part = FibonacciLevels()
         for b in bars[:cut]:
             part.update(b, 10.0)
-        assert [(lv.key, lv.price) for lv in part.levels()] == seen[cut - 1]
+        assert [(lv.key, lv.price) for lv in part.levels()] == [
+            pair for tf in ("1m", "5m", "15m", "1h") for pair in seen[cut - 1][tf]]
+    # a higher timeframe's levels are those of its last closed bar: the 1m bars of its
+    # forming bar, whatever they hold, move none of them
+    for n, levels in enumerate(seen, start=1):
+        for tf, minutes in (("5m", 5), ("15m", 15), ("1h", 60)):
+            closed = n - n % minutes
+            assert levels[tf] == (seen[closed - 1][tf] if closed else []), (n, tf)
+    assert all(seen[-1][tf] for tf in ("1m", "5m", "15m"))
 
 
 def test_levels_restored_from_a_dump_continue_identically():
