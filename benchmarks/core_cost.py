@@ -16,12 +16,12 @@ import json
 import statistics
 import time
 
-from feeder.sources.sim_history import preceding_bars
+from benchmarks.harness import trend_model
 from feeder.sources.simulator import SimulationParams, simulate
 from omega_tasks.catalog import CATALOG
 from omega_tasks.core.analysis import Analysis, Fold
 from omega_tasks.core.bars import BarClock
-from omega_tasks.core.ml import Dataset, ModelParams, TrendModel, train
+from omega_tasks.core.ml import TrendModel
 from omega_tasks.core.ml_analysis import PredictionAnalysis
 from omega_tasks.core.types import Trades
 
@@ -31,13 +31,6 @@ def clock_only(trades: Trades) -> None:
     update = clock.update
     for row in trades.rows():
         update(*row)
-
-
-def trend_model(params: SimulationParams) -> TrendModel:
-    """A model trained on the 30 hours before the market, fresh until its end."""
-    bars = preceding_bars(params, 30.0)
-    model_params = ModelParams(train_bars=1_440, expiry_ms=round((params.hours + 1) * 3_600_000))
-    return train(Dataset.build(bars, model_params), len(bars), model_params)
 
 
 def fresh(kind: type[Analysis], model: TrendModel) -> Analysis:

@@ -15,10 +15,14 @@ from feeder.batcher import MicroBatcher
 from feeder.publisher import Publisher
 from feeder.service import Feeder, FeedReport
 from feeder.sources import Source
+from feeder.sources.sim_history import preceding_bars
+from feeder.sources.simulator import SimulationParams
 from omega_tasks.broker import celery_app
 from omega_tasks.catalog import CATALOG, busy_queues
 from omega_tasks.config import Settings
+from omega_tasks.core.ml import Dataset, ModelParams, TrendModel, train
 from omega_tasks.embedded import answers, embedded_redis
+from omega_tasks.models import ModelStore
 from omega_tasks.store import Store
 
 BIN = Path(sys.executable).parent
@@ -121,3 +125,18 @@ def run_pipeline(
 def clean(settings: Settings) -> None:
     """Empty the benchmark database, queues included."""
     Store.connect(settings).redis.flushdb()
+
+
+def trend_model(params: SimulationParams) -> TrendModel:
+    """A trend model trained on the 30 simulated hours before the market, fresh to its end."""
+    bars = preceding_bars(params, 30.0)
+    model_params = ModelParams(train_bars=1_440, expiry_ms=round((params.hours + 1) * 3_600_000))
+    return train(Dataset.build(bars, model_params), len(bars), model_params)
+
+
+def seed_model(settings: Settings, params: SimulationParams) -> None:
+    """Save a fresh trend model for the simulated symbol, so every closed bar costs the ml
+    queue a real prediction (a fleet's beat would have trained one)."""
+    store = Store.connect(settings)
+    k = store.symbol(params.exchange, params.symbol)
+    ModelStore(store.redis).save(k, trend_model(params), {}, saved_ms=params.start_ms)

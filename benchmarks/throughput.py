@@ -20,10 +20,11 @@ import platform
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from benchmarks.harness import clean, redis_url, run_pipeline, workers
+from benchmarks.harness import clean, redis_url, run_pipeline, seed_model, workers
 from feeder.sources.simulator import SimulationParams, SimulatorSource, simulate
 from omega_tasks.catalog import busy_queues
 from omega_tasks.config import Settings
+from omega_tasks.store import Store
 
 WORKER_GROUPS = (("traps", "highfreq"), ("fib", "trends"), ("ml", "maintenance"))
 
@@ -42,7 +43,8 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     args = parser.parse_args()
     hours = args.ticks / 4.0 / 3600 * 1.1
-    simulation = simulate(SimulationParams(hours=hours))
+    params = SimulationParams(hours=hours)
+    simulation = simulate(params)
     trades = simulation.trades[: args.ticks]
     with redis_url(args.redis) as url:
         settings = Settings(redis_url=url, key_prefix="omega-bench")
@@ -55,6 +57,7 @@ def main() -> None:
             for concurrency in (1, 2):
                 with workers(settings, groups, concurrency):
                     source = SimulatorSource(replace(simulation, trades=trades))
+                    seed_model(settings, params)
                     report, _fed, total = run_pipeline(settings, source, args.batch)
                 clean(settings)
                 rates[concurrency] = report.trades / total
@@ -76,13 +79,16 @@ def main() -> None:
             )
             return
         with workers(settings, [queues], args.concurrency):
+            seed_model(settings, params)
             report, fed, total = run_pipeline(
                 settings, SimulatorSource(replace(simulation, trades=trades)), args.batch
             )
+            predicted = _prediction_status(settings, params)
             clean(settings)
             naive = SimulatorSource(
                 replace(simulation, trades=simulation.trades[: args.naive_ticks])
             )
+            seed_model(settings, params)
             naive_report, _naive_fed, naive_total = run_pipeline(settings, naive, 1)
         clean(settings)
     rate = report.trades / total
@@ -96,6 +102,7 @@ def main() -> None:
         "naive_ticks": naive_report.trades,
         "naive_ticks_per_s": round(naive_rate, 1),
         "ratio": round(rate / naive_rate, 1),
+        "prediction_status": predicted,
     }
     print(
         f"batched: {report.trades:,} ticks fully analysed in {total:.2f} s = {rate:,.0f} ticks/s "
@@ -107,6 +114,13 @@ def main() -> None:
     )
     print(f"ratio:   {rate / naive_rate:.1f}x")
     print(json.dumps(result))
+
+
+def _prediction_status(settings: Settings, params: SimulationParams) -> str:
+    """The ml queue's last word: "ok" when it was predicting with the seeded model."""
+    store = Store.connect(settings)
+    snapshot = store.snapshot(store.symbol(params.exchange, params.symbol), "prediction")
+    return str(snapshot[1].get("status")) if snapshot is not None else "no snapshot"
 
 
 def _common(queues: tuple[str, ...], args: argparse.Namespace) -> dict[str, object]:
