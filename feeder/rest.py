@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import random
@@ -33,8 +34,8 @@ def get_json(url: str, timeout_s: float = 10.0) -> Any:
         if exc.code == 429 or exc.code >= 500:
             raise TransientError(f"GET {url}: HTTP {exc.code}") from None
         raise InputError(f"GET {url}: HTTP {exc.code}") from None
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        raise TransientError(f"GET {url}: {exc}") from None
+    except (OSError, http.client.HTTPException) as exc:  # refused, reset, TLS, cut short
+        raise TransientError(f"GET {url}: {type(exc).__name__}: {exc}") from None
     try:
         return json.loads(body)
     except ValueError:

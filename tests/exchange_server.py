@@ -140,7 +140,8 @@ class Rest:
     products: dict[str, list[dict]] = field(default_factory=dict)
     klines: list[list] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
-    fail_next: int = 0
+    fail_next: int = 0  # answer this many requests with 503
+    cut_next: int = 0  # then cut this many replies short
 
     @classmethod
     def from_trade_frames(cls, trade_frames_: list[str]) -> Rest:
@@ -214,6 +215,10 @@ def rest_server(rest: Rest) -> Iterator[str]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
+            if rest.cut_next > 0:
+                rest.cut_next -= 1
+                data = data[:len(data) // 2]
+                self.close_connection = True
             self.wfile.write(data)
 
         def log_message(self, *args: object) -> None:

@@ -152,14 +152,15 @@ def test_a_futures_liquidation_comes_over_the_socket_and_goes_before_the_next_tr
         first + 700, 1, 61880.0, 0.25)
 
 
-def test_a_long_gap_is_backfilled_only_at_its_newest_end(two_days):
+def test_a_long_gap_is_backfilled_only_at_its_newest_end_through_a_reply_cut_short(two_days):
     first = first_id(two_days)
     rest = Rest.from_trade_frames(two_days[:3_000])
+    rest.cut_next = 1  # the first reply breaks off half way: retried
     with rest_server(rest) as rest_url:
         backfill = backfiller(BinanceSpot("ws://127.0.0.1:9", rest_url), most=1_500)
         got = backfill(Gap("binance", "BTC-USDT", first + 100, first + 2_099, 0, 0))
     assert [t.trade_id for t in got] == list(range(first + 600, first + 2_100))
-    assert all(t.backfilled for t in got) and len(rest.requests) == 2
+    assert all(t.backfilled for t in got) and len(rest.requests) == 3
 
 
 def test_warm_up_loads_closed_klines_before_now_only_for_symbols_without_history(store):
