@@ -2,6 +2,7 @@
 recordings and misbehaving on command, and a REST server for backfill and klines."""
 
 import itertools
+import json
 import threading
 
 import pytest
@@ -86,6 +87,37 @@ def test_two_recorded_days_through_three_disconnects_and_a_skipped_range_keep_ev
     feed = store.feed(k)
     assert feed["gaps_closed"] == "1" and "gaps_open" not in feed
     assert feed["connection"] == "closed" and feed["reconnects"] == "3"
+
+
+def as_ether(frame, id_offset):
+    """A BTCUSDT trade frame restated as an ETHUSDT one, ids moved by ``id_offset``."""
+    message = json.loads(frame)
+    message["stream"] = "ethusdt@trade"
+    message["data"].update(s="ETHUSDT", t=message["data"]["t"] + id_offset)
+    return json.dumps(message, separators=(",", ":"))
+
+
+def test_several_binance_symbols_share_one_connection_and_are_sequenced_apart(store, two_days):
+    btc = two_days[:2_000]
+    eth = [as_ether(frame, -3_000_000_000) for frame in btc]
+    first = first_id(btc)
+    skipped = (first - 3_000_000_000 + 700, first - 3_000_000_000 + 719)
+    script = Script([f for pair in zip(btc, eth, strict=True) for f in pair], skip_ids=skipped,
+                    close_at={1_500}, rewind=10)
+    rest = Rest.from_trade_frames(btc + eth)
+    with ExchangeServer(script) as server, rest_server(rest) as rest_url:
+        exchange = BinanceSpot(server.url, rest_url)
+        report, heard = feed_until(store, exchange, {
+            "BTC-USDT": first + 1_999, "ETH-USDT": first - 3_000_000_000 + 1_999})
+        assert server.connections == 2
+        assert '"btcusdt@trade", "btcusdt@bookTicker", "ethusdt@trade"' in (
+            server.subscriptions[1])
+    for symbol, lo in (("BTC-USDT", first), ("ETH-USDT", first - 3_000_000_000)):
+        k = store.symbol("binance", symbol)
+        assert list(store.trades_between(k, lo, lo + 1_999).ids) == list(range(lo, lo + 2_000))
+    assert heard.gaps == [(20, True)] and report.duplicates == 10
+    (gap,) = store.events(store.symbol("binance", "ETH-USDT"))
+    assert (gap.evidence["first_missing_id"], gap.evidence["last_missing_id"]) == skipped
 
 
 def test_a_stall_is_noticed_by_the_watchdog_and_the_feed_reconnects_in_time(store, two_days):
