@@ -146,6 +146,21 @@ def test_the_client_answers_the_exchanges_pings_while_trades_flow(store, two_day
     assert report.trades == 600
 
 
+def test_an_oversized_frame_over_the_socket_is_dead_lettered_and_the_feed_goes_on(store,
+                                                                                 two_days):
+    frames = two_days[:600]
+    oversized = '{"stream":"btcusdt@trade","data":{"pad":"' + "x" * 10_000 + '"}}'
+    with ExchangeServer(Script(frames, garbage_at={300: oversized})) as server, \
+            rest_server(Rest()) as rest_url:
+        exchange = BinanceSpot(server.url, rest_url, max_frame_bytes=4_096)
+        report, heard = feed_until(store, exchange, {"BTC-USDT": first_id(frames) + 599})
+    assert heard.dead_letters == [f"oversized frame: {len(oversized)} bytes (limit 4096; "
+                                  "first 65536 kept)"]
+    assert report.trades == 600 and report.reconnects == 0
+    (letter,) = store.dead_letters()
+    assert letter["raw"] == oversized.encode()
+
+
 def test_a_gap_the_exchange_cannot_fill_stays_open_and_visible(store, two_days):
     frames = two_days[:2_000]
     first = first_id(frames)
