@@ -64,7 +64,8 @@ class Sequencer:
         jump = tick.trade_id - seen[0]
         elapsed_ms = max(0, tick.exchange_ms - seen[1])
         if jump <= JUMP_SLACK_IDS + MAX_IDS_PER_MS * elapsed_ms:
-            self._doubted.pop(key, None)
+            if self._doubted:  # almost always empty: the common path stays two comparisons
+                self._doubted.pop(key, None)
             return None
         if self._doubted.pop(key, None) == tick.trade_id - 1:
             return None
