@@ -50,6 +50,7 @@ class Predictions:
     labels: Array
     classes: dict[str, Array]
     probs: dict[str, Array]
+    patterns: Array
 
     def score(self, method: str) -> Score:
         return score(self.labels, self.classes[method], self.probs[method])
@@ -128,7 +129,8 @@ def predict_block(
     base_probs["model"] = probs
     cols = ds.cols
     return Predictions(int(cols.open_ms[test_rows[0]]), int(cols.open_ms[test_rows[-1]]),
-                       ds.labels[test_rows].astype(int), classes, base_probs)
+                       ds.labels[test_rows].astype(int), classes, base_probs,
+                       model.patterns.assign(ds.shapes[test_rows]))
 
 
 def overall(blocks: list[Predictions], method: str) -> Score:

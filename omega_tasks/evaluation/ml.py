@@ -4,7 +4,9 @@ The file's closed 1m bars are cut into test blocks; each block is predicted by a
 trained on the window before it, a gap of at least the label horizon apart
 (``core/ml_walkforward.py``), exactly as the hourly retrain would have. Candles carry no
 buy/sell split, so on a candle file every bar counts half its volume as buys (the imbalance
-features say nothing there) rather than inventing a split from the bar's path.
+features say nothing there) rather than inventing a split from the bar's path. Last, what
+followed each price-shape pattern in the test blocks (ids as each fold's model assigned them,
+kept from fold to fold by matching centroids).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import argparse
 import dataclasses
 import math
 from datetime import UTC, datetime
+
+import numpy as np
 
 from omega_tasks.core.ml import Dataset, ModelParams
 from omega_tasks.core.ml_walkforward import METHODS, Predictions, Score, overall, walk_forward
@@ -47,7 +51,8 @@ def run(data: MarketData, args: argparse.Namespace) -> str:
             f"up / neither / down by one dynamic threshold within {params.horizon_bars} bars; "
             f"train {args.train_days:g} days, gap {params.gap_bars} bars, "
             f"test blocks of {args.test_days:g} days")
-    return "\n\n".join([head, _by_block(blocks), _overall(blocks), _shares(blocks)])
+    return "\n\n".join([head, _by_block(blocks), _overall(blocks), _shares(blocks),
+                        _patterns(blocks)])
 
 
 def _pct(x: float) -> str:
@@ -91,3 +96,19 @@ def _shares(blocks: list[Predictions]) -> str:
     shares = ", ".join(f"{name} {100 * labels.count(c) / n:.1f} %"
                        for c, name in ((1, "up"), (0, "neither"), (-1, "down")))
     return f"test labels: {shares}"
+
+
+def _patterns(blocks: list[Predictions]) -> str:
+    """What followed each price-shape pattern out of sample, against all test bars."""
+    if not blocks:
+        return ""
+    labels = np.concatenate([b.labels for b in blocks])
+    ids = np.concatenate([b.patterns for b in blocks])
+    rows = []
+    for pattern in [*sorted(set(ids.tolist())), None]:
+        seen = labels if pattern is None else labels[ids == pattern]
+        rows.append(["all" if pattern is None else str(pattern),
+                     f"{100 * len(seen) / len(labels):.1f} %",
+                     *(_pct(float(np.mean(seen == c))) for c in (1, 0, -1))])
+    return table(["pattern (test bars)", "share of bars", "then up", "then neither",
+                  "then down"], rows)

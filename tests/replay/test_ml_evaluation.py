@@ -25,3 +25,6 @@ def test_the_walk_forward_table_sits_beside_the_baselines_and_shows_no_leak():
     balanced = [float(rows[m].split("|")[3].strip(" %")) for m in ("model", "majority")]
     assert balanced[1] == pytest.approx(100 / 3, abs=0.1)
     assert "test labels: up" in out
+    patterns = out.split("\n\n")[4].splitlines()
+    assert len(patterns) == 2 + 8 + 1  # header, rule, each pattern, all bars
+    assert patterns[-1].startswith("| all ") and "100.0 %" in patterns[-1]
