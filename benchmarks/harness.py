@@ -140,3 +140,43 @@ def seed_model(settings: Settings, params: SimulationParams) -> None:
     store = Store.connect(settings)
     k = store.symbol(params.exchange, params.symbol)
     ModelStore(store.redis).save(k, trend_model(params), {}, saved_ms=params.start_ms)
+
+
+class CpuMeter:
+    """CPU seconds spent by this process (the feeder), worker processes with their pool
+    children, and the Redis server, between ``start`` and ``stop``."""
+
+    def __init__(self, settings: Settings, procs: Sequence[subprocess.Popen[bytes]]) -> None:
+        self.redis = Store.connect(settings).redis
+        self.pids = [p.pid for p in procs]
+        self.spent: dict[str, float] = {}
+
+    def _now(self) -> dict[str, float]:
+        info = self.redis.info("cpu")
+        return {
+            "feeder": time.process_time(),
+            "workers": sum(_tree_cpu_s(pid) for pid in self.pids),
+            "redis": float(info["used_cpu_user"]) + float(info["used_cpu_sys"]),
+        }
+
+    def start(self) -> None:
+        self._began = self._now()
+
+    def stop(self) -> dict[str, float]:
+        end = self._now()
+        self.spent = {k: end[k] - self._began[k] for k in end}
+        return self.spent
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds of a process and its live children, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1] is the parent
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total

@@ -20,7 +20,7 @@ import platform
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from benchmarks.harness import clean, redis_url, run_pipeline, seed_model, workers
+from benchmarks.harness import CpuMeter, clean, redis_url, run_pipeline, seed_model, workers
 from feeder.sources.simulator import SimulationParams, SimulatorSource, simulate
 from omega_tasks.catalog import busy_queues
 from omega_tasks.config import Settings
@@ -33,7 +33,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ticks", type=int, default=300_000)
     parser.add_argument("--naive-ticks", type=int, default=3_000)
-    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--batch", type=int, default=1000, help="OMEGA_BATCH_MAX")
+    parser.add_argument("--batch-ms", type=int, default=20, help="OMEGA_BATCH_MS")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument(
         "--scaling",
@@ -58,7 +59,7 @@ def main() -> None:
                 with workers(settings, groups, concurrency):
                     source = SimulatorSource(replace(simulation, trades=trades))
                     seed_model(settings, params)
-                    report, _fed, total = run_pipeline(settings, source, args.batch)
+                    report, _fed, total = run_pipeline(settings, source, args.batch, args.batch_ms)
                 clean(settings)
                 rates[concurrency] = report.trades / total
                 print(
@@ -78,11 +79,17 @@ def main() -> None:
                 )
             )
             return
-        with workers(settings, [queues], args.concurrency):
+        with workers(settings, [queues], args.concurrency) as procs:
             seed_model(settings, params)
+            meter = CpuMeter(settings, procs)
+            meter.start()
             report, fed, total = run_pipeline(
-                settings, SimulatorSource(replace(simulation, trades=trades)), args.batch
+                settings,
+                SimulatorSource(replace(simulation, trades=trades)),
+                args.batch,
+                args.batch_ms,
             )
+            cpu = meter.stop()
             predicted = _prediction_status(settings, params)
             clean(settings)
             naive = SimulatorSource(
@@ -103,6 +110,7 @@ def main() -> None:
         "naive_ticks_per_s": round(naive_rate, 1),
         "ratio": round(rate / naive_rate, 1),
         "prediction_status": predicted,
+        "cpu_us_per_tick": {k: round(v / report.trades * 1e6, 1) for k, v in cpu.items()},
     }
     print(
         f"batched: {report.trades:,} ticks fully analysed in {total:.2f} s = {rate:,.0f} ticks/s "
@@ -113,6 +121,8 @@ def main() -> None:
         f"{naive_total:.2f} s = {naive_rate:,.0f} ticks/s"
     )
     print(f"ratio:   {rate / naive_rate:.1f}x")
+    shares = ", ".join(f"{k} {v / report.trades * 1e6:.1f}" for k, v in cpu.items())
+    print(f"CPU per tick (us): {shares}")
     print(json.dumps(result))
 
 
@@ -129,6 +139,7 @@ def _common(queues: tuple[str, ...], args: argparse.Namespace) -> dict[str, obje
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "queues": list(queues),
         "batch_max": args.batch,
+        "batch_ms": args.batch_ms,
     }
 
 
