@@ -115,10 +115,6 @@ class Settings:
         _positive,
     )
     models_kept: int = _setting(3, "trend model versions kept per symbol", _positive)
-    checkpoint_every_trades: int = _setting(
-        1000, "an analysis checkpoints its fold when a batch crosses a multiple of this many "
-        "trade ids", _positive,
-    )
     visibility_timeout_s: int = _setting(
         900, "seconds before an unacknowledged task is redelivered", _positive
     )

@@ -6,9 +6,7 @@ stream first, then its own batch, and commits events, checkpoint and snapshot in
 Events from the catch-up are committed too: they are idempotent, and a lost batch loses
 nothing. The result depends only on the trades, never on the order tasks run in.
 
-A checkpoint is written when a fold crosses a multiple of ``checkpoint_every`` trade ids, so
-small batches (a quiet market) do not each pay for packing and storing the whole state. A
-worker process keeps the fold it last committed (``Folds``). A fold is a pure function of
+A worker process keeps the fold it last committed (``Folds``). A fold is a pure function of
 the trades it covers, so when the next batch starts right after it, that fold is exactly what
 the checkpoint would give, without reading and decoding the checkpoint.
 """
@@ -77,7 +75,6 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = No
     else:
         fold = _load(store, spec, k, batch)
     _prepare(store, k, fold)
-    began = fold.last_id
     findings: list[Finding] = []
     caught_up = 0
     reset = False
@@ -99,10 +96,8 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = No
         "analysis": spec.name, "exchange": k.exchange, "symbol": k.symbol,
         "last_trade_id": fold.last_id,
     }
-    every = store.retention.checkpoint_every
-    checkpoint = msgpack.packb(fold.dump()) if fold.last_id // every > began // every else b""
     added, advanced = store.commit_new(
-        k, spec.name, events, fold.last_id, checkpoint, snapshot_json(view)
+        k, spec.name, events, fold.last_id, msgpack.packb(fold.dump()), snapshot_json(view)
     )
     if folds is not None:
         folds.keep(k.member, spec.name, fold)

@@ -46,14 +46,12 @@ class Retention:
     events: int = 100_000
     deadletters: int = 10_000
     checkpoints: int = 16
-    checkpoint_every: int = 1000  # trade ids between checkpoints
 
     @classmethod
     def of(cls, settings: Settings) -> Retention:
         return cls(
             settings.ticks_retained, settings.bars_retained, settings.events_retained,
             settings.deadletters_retained, settings.checkpoints_kept,
-            settings.checkpoint_every_trades,
         )
 
 

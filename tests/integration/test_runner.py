@@ -132,16 +132,15 @@ def test_a_lost_batch_is_covered_by_the_next_one_from_the_tick_stream(store):
     assert outcome(store) == expected
 
 
-@pytest.mark.parametrize(("checkpoint_every", "needed_from"), [(100, 101), (1000, 1)])
+@pytest.mark.parametrize(("checkpointed", "needed_from"), [(True, 101), (False, 1)])
 def test_trades_trimmed_before_an_analysis_caught_up_give_a_visible_restart(
-    settings, checkpoint_every, needed_from
+    store, checkpointed, needed_from
 ):
-    base = Store.connect(settings)
-    base.redis.flushdb()
-    store = Store(base.redis, base.keys, Retention(trades=300, checkpoint_every=checkpoint_every))
+    store = Store(store.redis, store.keys, Retention(trades=300))
     parts = batches(walk(3000), 100)
     store_all(store, parts[:5])
-    run(store, SPECS[0], parts[0])
+    if checkpointed:
+        run(store, SPECS[0], parts[0])
     store_all(store, parts[5:])
     result = run(store, SPECS[0], parts[-1])
     assert result.reset
@@ -149,23 +148,9 @@ def test_trades_trimmed_before_an_analysis_caught_up_give_a_visible_restart(
     gap = [e for e in store.events(k) if e.kind == "history_gap"]
     assert len(gap) == 1 and gap[0].evidence["needed_from_trade_id"] == needed_from
     assert store.snapshot(k, "new_highs")[0] == 3000
-    base.redis.flushdb()
-
-
-def test_small_batches_checkpoint_only_when_they_cross_a_multiple_of_the_spacing(store):
-    store = Store(store.redis, store.keys, Retention(checkpoint_every=250))
-    parts = batches(walk(1000), 100)
-    store_all(store, parts)
-    for batch in parts:
-        run(store, SPECS[1], batch)
-    k = store.symbol("sim", "BTC-USDT")
-    kept = store.redis.zrange(k.checkpoints("threshold"), 0, -1, withscores=True)
-    assert [int(score) for _, score in kept] == [300, 500, 800, 1000]
-    assert store.covered(k, "threshold") == 1000
 
 
 def test_a_checkpoint_is_plain_msgpack_data_covering_its_trade_id(store):
-    store = Store(store.redis, store.keys, Retention(checkpoint_every=100))
     parts = batches(walk(500), 100)
     store_all(store, parts)
     run(store, SPECS[1], parts[0])
