@@ -3,12 +3,17 @@
 Measures the batched design and, in the same run with the same workers, the naive design
 (one Celery task per tick per queue), and prints the ratio. The last line is JSON.
 
-    python -m benchmarks.throughput [--ticks 300000] [--naive-ticks 3000]
+    python -m benchmarks.throughput [--ticks 300000] [--naive-ticks 3000] [--trades-per-s 27]
     python -m benchmarks.throughput --scaling [--ticks 300000]
 
 ``--scaling`` instead runs the batched design with the queues split into the fleet's worker
 groups (traps+highfreq, fib+trends, ml+maintenance; one ``celery worker`` each), first with
 one process per group and then with two, and prints both rates.
+
+The simulated market trades ``--trades-per-s`` in market time (27 by default, the rate of the
+recorded Binance BTCUSDT spot tape): work done once per closed bar (levels, regimes, the
+trend model's prediction) is spread over that many trades a second. The ml queue predicts
+with a model trained beforehand, as a fleet's beat would have saved one.
 """
 
 from __future__ import annotations
@@ -37,14 +42,21 @@ def main() -> None:
     parser.add_argument("--batch-ms", type=int, default=20, help="OMEGA_BATCH_MS")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument(
+        "--trades-per-s",
+        type=float,
+        default=27.0,
+        help="market time density (27: the recorded Binance BTCUSDT spot tape)",
+    )
+    parser.add_argument("--pool", choices=("prefork", "solo", "threads"), default="prefork")
+    parser.add_argument(
         "--scaling",
         action="store_true",
         help="compare 1 and 2 processes per worker group instead of naive",
     )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     args = parser.parse_args()
-    hours = args.ticks / 4.0 / 3600 * 1.1
-    params = SimulationParams(hours=hours)
+    hours = args.ticks / args.trades_per_s / 3600 * 1.5  # arrivals are random: spare hours
+    params = SimulationParams(hours=hours, trades_per_s=args.trades_per_s)
     simulation = simulate(params)
     trades = simulation.trades[: args.ticks]
     with redis_url(args.redis) as url:
@@ -79,7 +91,7 @@ def main() -> None:
                 )
             )
             return
-        with workers(settings, [queues], args.concurrency) as procs:
+        with workers(settings, [queues], args.concurrency, args.pool) as procs:
             seed_model(settings, params)
             meter = CpuMeter(settings, procs)
             meter.start()
@@ -104,6 +116,7 @@ def main() -> None:
         "benchmark": "throughput",
         "ticks": report.trades,
         "concurrency": args.concurrency,
+        "pool": args.pool,
         "feed_ticks_per_s": round(report.trades / fed),
         "ticks_per_s": round(rate),
         "naive_ticks": naive_report.trades,
@@ -139,6 +152,7 @@ def _common(queues: tuple[str, ...], args: argparse.Namespace) -> dict[str, obje
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "queues": list(queues),
         "batch_max": args.batch,
+        "market_trades_per_s": args.trades_per_s,
         "batch_ms": args.batch_ms,
     }
 
