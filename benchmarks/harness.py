@@ -21,6 +21,7 @@ from omega_tasks.broker import celery_app
 from omega_tasks.catalog import CATALOG, busy_queues
 from omega_tasks.config import Settings
 from omega_tasks.core.ml import Dataset, ModelParams, TrendModel, train
+from omega_tasks.core.types import Bar
 from omega_tasks.embedded import answers, embedded_redis
 from omega_tasks.models import ModelStore
 from omega_tasks.store import Store
@@ -127,19 +128,22 @@ def clean(settings: Settings) -> None:
     Store.connect(settings).redis.flushdb()
 
 
-def trend_model(params: SimulationParams) -> TrendModel:
+def trend_model(params: SimulationParams, bars: list[Bar] | None = None) -> TrendModel:
     """A trend model trained on the 30 simulated hours before the market, fresh to its end."""
-    bars = preceding_bars(params, 30.0)
+    bars = preceding_bars(params, 30.0) if bars is None else bars
     model_params = ModelParams(train_bars=1_440, expiry_ms=round((params.hours + 1) * 3_600_000))
     return train(Dataset.build(bars, model_params), len(bars), model_params)
 
 
-def seed_model(settings: Settings, params: SimulationParams) -> None:
-    """Save a fresh trend model for the simulated symbol, so every closed bar costs the ml
-    queue a real prediction (a fleet's beat would have trained one)."""
+def warm_start(settings: Settings, params: SimulationParams) -> None:
+    """Store the 30 simulated hours before the market as closed 1m bars (a live feed's
+    warm-up) and a trend model trained on them, so every analysis is warm from the first
+    trade and every closed bar costs the ml queue a real prediction."""
     store = Store.connect(settings)
     k = store.symbol(params.exchange, params.symbol)
-    ModelStore(store.redis).save(k, trend_model(params), {}, saved_ms=params.start_ms)
+    bars = preceding_bars(params, 30.0)
+    store.add_bars(k, bars)
+    ModelStore(store.redis).save(k, trend_model(params, bars), {}, saved_ms=params.start_ms)
 
 
 class CpuMeter:

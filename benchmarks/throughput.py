@@ -6,14 +6,16 @@ Measures the batched design and, in the same run with the same workers, the naiv
     python -m benchmarks.throughput [--ticks 300000] [--naive-ticks 3000] [--trades-per-s 27]
     python -m benchmarks.throughput --scaling [--ticks 300000]
 
-``--scaling`` instead runs the batched design with the queues split into the fleet's worker
-groups (traps+highfreq, fib+trends, ml+maintenance; one ``celery worker`` each), first with
-one process per group and then with two, and prints both rates.
+Workers are laid out as the Procfile lays out a fleet: one ``celery worker`` per queue group
+(traps+highfreq, fib+trends, ml+maintenance), ``--concurrency`` processes each;
+``--single-worker`` puts every queue on one worker instead. ``--scaling`` runs the batched
+design with one process per group and then with two, and prints both rates.
 
 The simulated market trades ``--trades-per-s`` in market time (27 by default, the rate of the
 recorded Binance BTCUSDT spot tape): work done once per closed bar (levels, regimes, the
-trend model's prediction) is spread over that many trades a second. The ml queue predicts
-with a model trained beforehand, as a fleet's beat would have saved one.
+trend model's prediction) is spread over that many trades a second. Every run starts
+warm, as a live feed does: the 30 simulated hours before the market are stored as 1m bars,
+and the ml queue predicts with a model trained on them, as a fleet's beat would have saved.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import platform
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from benchmarks.harness import CpuMeter, clean, redis_url, run_pipeline, seed_model, workers
+from benchmarks.harness import CpuMeter, clean, redis_url, run_pipeline, warm_start, workers
 from feeder.sources.simulator import SimulationParams, SimulatorSource, simulate
 from omega_tasks.catalog import busy_queues
 from omega_tasks.config import Settings
@@ -40,7 +42,12 @@ def main() -> None:
     parser.add_argument("--naive-ticks", type=int, default=3_000)
     parser.add_argument("--batch", type=int, default=1000, help="OMEGA_BATCH_MAX")
     parser.add_argument("--batch-ms", type=int, default=20, help="OMEGA_BATCH_MS")
-    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=1, help="processes per worker")
+    parser.add_argument(
+        "--single-worker",
+        action="store_true",
+        help="one worker on every queue instead of one per worker group",
+    )
     parser.add_argument(
         "--trades-per-s",
         type=float,
@@ -63,14 +70,16 @@ def main() -> None:
         settings = Settings(redis_url=url, key_prefix="omega-bench")
         queues = busy_queues(settings.queues)
         clean(settings)
+        groups = [[q for q in g if q in queues] for g in WORKER_GROUPS]
+        groups = [g for g in groups if g]
+        if args.single_worker:
+            groups = [list(queues)]
         if args.scaling:
-            groups = [[q for q in g if q in queues] for g in WORKER_GROUPS]
-            groups = [g for g in groups if g]
             rates = {}
             for concurrency in (1, 2):
                 with workers(settings, groups, concurrency):
                     source = SimulatorSource(replace(simulation, trades=trades))
-                    seed_model(settings, params)
+                    warm_start(settings, params)
                     report, _fed, total = run_pipeline(settings, source, args.batch, args.batch_ms)
                 clean(settings)
                 rates[concurrency] = report.trades / total
@@ -91,8 +100,8 @@ def main() -> None:
                 )
             )
             return
-        with workers(settings, [queues], args.concurrency, args.pool) as procs:
-            seed_model(settings, params)
+        with workers(settings, groups, args.concurrency, args.pool) as procs:
+            warm_start(settings, params)
             meter = CpuMeter(settings, procs)
             meter.start()
             report, fed, total = run_pipeline(
@@ -107,7 +116,7 @@ def main() -> None:
             naive = SimulatorSource(
                 replace(simulation, trades=simulation.trades[: args.naive_ticks])
             )
-            seed_model(settings, params)
+            warm_start(settings, params)
             naive_report, _naive_fed, naive_total = run_pipeline(settings, naive, 1)
         clean(settings)
     rate = report.trades / total
@@ -115,6 +124,7 @@ def main() -> None:
     result = _common(queues, args) | {
         "benchmark": "throughput",
         "ticks": report.trades,
+        "groups": groups,
         "concurrency": args.concurrency,
         "pool": args.pool,
         "feed_ticks_per_s": round(report.trades / fed),
