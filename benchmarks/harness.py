@@ -27,6 +27,13 @@ from omega_tasks.models import ModelStore
 from omega_tasks.store import Store
 
 BIN = Path(sys.executable).parent
+WORKER_GROUPS = (("traps", "highfreq"), ("fib", "trends"), ("ml", "maintenance"))  # as the Procfile
+
+
+def worker_groups(queues: Sequence[str]) -> list[list[str]]:
+    """The fleet's worker groups, restricted to ``queues``."""
+    groups = [[q for q in group if q in queues] for group in WORKER_GROUPS]
+    return [g for g in groups if g]
 
 
 @contextlib.contextmanager

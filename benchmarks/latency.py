@@ -4,7 +4,9 @@
 
 Ticks are emitted at a steady rate with the wall clock as their receive time; a subscriber
 notes when each analysis's snapshot reaches each trade (the progress channel). Latency of a
-trade = first time its analysis covered it − its receive time. The last line is JSON.
+trade = first time its analysis covered it − its receive time. Workers are laid out as the
+Procfile lays out a fleet (one per queue group), and each rate starts warm (stored bars and a
+trained trend model, as in the throughput benchmark). The last line is JSON.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 import redis
 
-from benchmarks.harness import clean, redis_url, run_pipeline, workers
+from benchmarks.harness import clean, redis_url, run_pipeline, warm_start, worker_groups, workers
 from feeder.sources import Emit, Source
 from feeder.sources.simulator import SimulationParams, simulate
 from omega_tasks.catalog import CATALOG, busy_queues
@@ -101,12 +103,13 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
-    base = simulate(SimulationParams(hours=12)).trades
+    params = SimulationParams(hours=12)
+    base = simulate(params).trades
     results = {}
     with redis_url(args.redis) as url:
         settings = Settings(redis_url=url, key_prefix="omega-bench")
         queues = busy_queues(settings.queues)
-        groups = [[q] for q in queues]
+        groups = worker_groups(queues)
         clean(settings)
         with workers(settings, groups, args.concurrency):
             for rate in rates:
@@ -115,6 +118,7 @@ def main() -> None:
                 trades = replace(
                     base[:n], times_ms=tuple(base.times_ms[0] + int(k * step) for k in range(n))
                 )
+                warm_start(settings, params)
                 store = Store.connect(settings)
                 progress = Progress(store)
                 source = PacedSource(trades, rate)

@@ -27,13 +27,19 @@ import platform
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from benchmarks.harness import CpuMeter, clean, redis_url, run_pipeline, warm_start, workers
+from benchmarks.harness import (
+    CpuMeter,
+    clean,
+    redis_url,
+    run_pipeline,
+    warm_start,
+    worker_groups,
+    workers,
+)
 from feeder.sources.simulator import SimulationParams, SimulatorSource, simulate
 from omega_tasks.catalog import busy_queues
 from omega_tasks.config import Settings
 from omega_tasks.store import Store
-
-WORKER_GROUPS = (("traps", "highfreq"), ("fib", "trends"), ("ml", "maintenance"))
 
 
 def main() -> None:
@@ -70,10 +76,7 @@ def main() -> None:
         settings = Settings(redis_url=url, key_prefix="omega-bench")
         queues = busy_queues(settings.queues)
         clean(settings)
-        groups = [[q for q in g if q in queues] for g in WORKER_GROUPS]
-        groups = [g for g in groups if g]
-        if args.single_worker:
-            groups = [list(queues)]
+        groups = [list(queues)] if args.single_worker else worker_groups(queues)
         if args.scaling:
             rates = {}
             for concurrency in (1, 2):
