@@ -181,7 +181,7 @@ class Settings:
                 continue
             spec = known.get(name)
             if spec is None:
-                hint = difflib.get_close_matches(name, known, n=1)
+                hint = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
                 also = f"; did you mean {hint[0]}?" if hint else ""
                 raise ConfigError(f"unknown setting {name}{also}")
             values[spec.name] = _parse(name, raw, spec)

@@ -54,3 +54,9 @@ def test_passwords_never_appear_in_described_settings():
     assert "hunter2" not in text
     assert "rediss://user:***@redis.example:6380/0" in text
     assert redact_url("redis://localhost:6379/0") == "redis://localhost:6379/0"
+
+
+def test_a_name_like_no_setting_suggests_nothing():
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"OMEGA_TYPO": "1"})
+    assert str(raised.value) == "unknown setting OMEGA_TYPO"
