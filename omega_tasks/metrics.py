@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -114,9 +115,13 @@ class FeedMetrics(FeedObserver):
 
 
 def reason_class(reason: str) -> str:
-    """A dead letter's reason up to its first colon: the class, not the offending value, so
-    the label stays a handful of values ("oversized frame", "malformed JSON", "price")."""
-    return reason.split(":", 1)[0][:60]
+    """A dead letter's reason up to its first colon, quote or digit: the class, never the
+    offending value, so the label keeps to the handful of reasons the code writes
+    ("oversized frame", "malformed JSON", "implausible trade id", "unknown message type")."""
+    return _OFFENDING.split(reason, 1)[0].strip()[:60] or "unreadable"
+
+
+_OFFENDING = re.compile(r"""[:'"0-9]""")
 
 
 class _Ages:
