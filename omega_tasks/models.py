@@ -125,11 +125,20 @@ class ModelStore:
         return ModelCard.from_json(raw) if raw is not None else None
 
     def load(self, k: SymbolKeys, version: int) -> TrendModel | None:
-        """Load a saved version, or None when it is no longer kept."""
+        """Load a saved version, or None when it is no longer kept.
+
+        A version that does not decode (untrusted types, a broken file or card) raises
+        ``ModelRejected``; Redis errors pass through, as the calling task retries them.
+        """
         blob, raw = self.redis.hmget(k.models, f"{version}:skops", f"{version}:card")
         if blob is None or raw is None:
             return None
-        return decode(blob, ModelCard.from_json(raw))
+        try:
+            return decode(blob, ModelCard.from_json(raw))
+        except ModelRejected:
+            raise
+        except Exception as exc:  # skops and json raise what a broken file gives them
+            raise ModelRejected(f"model {version} does not load: {exc!r}") from exc
 
 
 class ModelCache:

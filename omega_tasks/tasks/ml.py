@@ -18,10 +18,11 @@ from celery import Task
 
 from omega_tasks.broker import OmegaApp
 from omega_tasks.config import Settings
-from omega_tasks.core.ml import Dataset, ModelParams, TrainingError, train
+from omega_tasks.core.ml import Dataset, ModelParams, TrainingError, TrendModel, train
 from omega_tasks.core.ml_features import WINDOW
 from omega_tasks.core.ml_walkforward import summary, walk_forward
 from omega_tasks.core.types import MINUTE_MS
+from omega_tasks.errors import ModelRejected
 from omega_tasks.keys import SymbolKeys
 from omega_tasks.models import ModelStore
 from omega_tasks.store import Store
@@ -48,8 +49,7 @@ def retrain_symbol(
                            f"{settings.ml_min_train_bars + WINDOW + params.gap_bars}"}
     params = dataclasses.replace(params, train_bars=min(params.train_bars, room))
     ds = Dataset.build(bars, params)
-    previous = models.card(k)
-    prior = models.load(k, previous.version) if previous is not None else None
+    prior = _previous(models, k)
     model = train(ds, len(ds), params, prior.patterns if prior is not None else None)
     metrics = _walk_forward_metrics(ds, params, settings)
     card, new = models.save(k, model, metrics, now_ms)
@@ -58,6 +58,21 @@ def retrain_symbol(
                  card.rows, card.trained_until_ms)
     return {"version": card.version, "new": new, "rows": card.rows,
             "trained_until_ms": card.trained_until_ms}
+
+
+def _previous(models: ModelStore, k: SymbolKeys) -> TrendModel | None:
+    """The newest saved model, whose pattern ids a retrain keeps; None when it does not load.
+
+    A model that does not load must not stop retraining: the next version replaces it.
+    """
+    previous = models.card(k)
+    if previous is None:
+        return None
+    try:
+        return models.load(k, previous.version)
+    except ModelRejected as exc:
+        log.warning("%s: previous model not reused, pattern ids start afresh: %s", k.member, exc)
+        return None
 
 
 def _walk_forward_metrics(ds: Dataset, params: ModelParams, settings: Settings) -> dict[str, Any]:
@@ -87,7 +102,7 @@ def register(app: OmegaApp) -> None:
             try:
                 done[k.member] = retrain_symbol(store, models, k, app.settings,
                                                 time.time_ns() // 1_000_000)
-            except TrainingError as exc:
+            except (TrainingError, ModelRejected) as exc:  # the other symbols still retrain
                 log.warning("%s: no trend model trained: %s", k.member, exc)
                 done[k.member] = {"skipped": str(exc)}
         return done

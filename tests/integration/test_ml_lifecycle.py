@@ -90,6 +90,28 @@ def test_a_model_naming_an_untrusted_type_is_refused(ml_settings, store, history
         models.load(history, 1)
 
 
+def test_a_previous_model_that_does_not_load_does_not_stop_retraining(
+        ml_settings, store, history):
+    """A broken newest model is replaced by the next retrain, and other symbols retrain."""
+    other = store.symbol("sim", "ETH-USDT")
+    bars = store.bars(history)
+    store.add_bars(other, bars)
+    models = ModelStore(store.redis)
+    store.redis.delete(history.bars)
+    store.add_bars(history, bars[:1700])
+    retrain_symbol(store, models, history, ml_settings, now_ms=1)
+    store.redis.hset(history.models, "1:skops", b"not a skops file")
+    store.add_bars(history, bars)
+    app = create_worker_app(ml_settings)
+    with worker_thread(app, ("ml",), concurrency=1):
+        done = _retrain(app)
+    assert done[history.member]["version"] == 2 and done[history.member]["new"] is True
+    assert done[other.member]["version"] == 1
+    assert models.load(history, 2) is not None
+    with pytest.raises(ModelRejected, match="does not load"):
+        models.load(history, 1)
+
+
 def test_workers_on_queue_ml_predict_each_closed_bar_with_the_newest_model(
         ml_settings, store, history):
     app = create_worker_app(ml_settings)
