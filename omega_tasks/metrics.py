@@ -201,8 +201,15 @@ class WorkerEndpoint:
         if settings.metrics_port == 0:
             return
         # Before any child forks and before any value exists: every process then writes
-        # its own file in this folder, and the collector below sums them.
-        self.folder = tempfile.mkdtemp(prefix="omega-worker-metrics-")
+        # its own file in this folder, and the collector below sums them. One folder per
+        # node and port, emptied here, so a worker killed before it could clean up leaves
+        # nothing behind once it is started again.
+        node = re.sub(r"[^A-Za-z0-9_.-]", "_", str(getattr(sender, "hostname", "worker")))
+        self.folder = os.path.join(
+            tempfile.gettempdir(), f"omega-worker-metrics-{node}-{settings.metrics_port}"
+        )
+        shutil.rmtree(self.folder, ignore_errors=True)
+        os.makedirs(self.folder)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = self.folder
         values.ValueClass = values.MultiProcessValue()
         self.metrics = WorkerMetrics()
