@@ -4,6 +4,8 @@ A trade id far ahead of the last one, further than any market trades in the time
 them, is far more likely a corrupt message than a real trade; taken at face value it would
 turn every real trade after it into a "repeat". Such a trade is doubted (dead-lettered) until
 the next one continues from it, which a corrupt id never does and a real renumbering does.
+The time allowed for a jump is the lesser of the exchange-time and receive-time gaps, so a
+corrupt message cannot make room for its id with a corrupt time.
 """
 
 from __future__ import annotations
@@ -36,13 +38,13 @@ class Sequencer:
     """Check that each symbol's trade ids arrive once and without holes."""
 
     def __init__(self) -> None:
-        self.last: dict[tuple[str, str], tuple[int, int]] = {}
+        self.last: dict[tuple[str, str], tuple[int, int, int]] = {}  # id, exchange, receive ms
         self.duplicates = 0
         self._doubted: dict[tuple[str, str], int] = {}
 
     def resume(self, exchange: str, symbol: str, last_id: int, last_ms: int) -> None:
         """Continue after a trade already stored (e.g. by an earlier run)."""
-        self.last[(exchange, symbol)] = (last_id, last_ms)
+        self.last[(exchange, symbol)] = (last_id, last_ms, last_ms)
 
     def is_repeat(self, tick: Tick) -> bool:
         """Whether the tick's id was seen already (a repeat is counted and must be dropped)."""
@@ -62,7 +64,8 @@ class Sequencer:
         if seen is None:
             return None
         jump = tick.trade_id - seen[0]
-        elapsed_ms = max(0, tick.exchange_ms - seen[1])
+        elapsed_ms = max(0, min(tick.exchange_ms - seen[1],
+                                tick.received_ns // 1_000_000 - seen[2]))
         if jump <= JUMP_SLACK_IDS + MAX_IDS_PER_MS * elapsed_ms:
             if self._doubted:  # almost always empty: the common path stays two comparisons
                 self._doubted.pop(key, None)
@@ -77,7 +80,7 @@ class Sequencer:
         """Record a tick that is not a repeat; return the gap before it, if there is one."""
         key = (tick.exchange, tick.symbol)
         seen = self.last.get(key)
-        self.last[key] = (tick.trade_id, tick.exchange_ms)
+        self.last[key] = (tick.trade_id, tick.exchange_ms, tick.received_ns // 1_000_000)
         if seen is not None and tick.trade_id > seen[0] + 1:
             return Gap(tick.exchange, tick.symbol, seen[0] + 1, tick.trade_id - 1,
                        seen[1], tick.exchange_ms)

@@ -6,8 +6,10 @@ from omega_tasks.messages import Tick
 T0 = 1_723_161_255_342
 
 
-def tick(trade_id: int, time_ms: int = T0, symbol: str = "BTC-USDT") -> Tick:
-    return Tick("binance", symbol, trade_id, 61_000.0, 0.01, 1, time_ms, time_ms * 1_000_000)
+def tick(trade_id: int, time_ms: int = T0, symbol: str = "BTC-USDT",
+         received_ms: int | None = None) -> Tick:
+    received_ns = (time_ms if received_ms is None else received_ms) * 1_000_000
+    return Tick("binance", symbol, trade_id, 61_000.0, 0.01, 1, time_ms, received_ns)
 
 
 def feed(sequencer: Sequencer, ticks: list[Tick]) -> list[str]:
@@ -60,3 +62,10 @@ def test_symbols_are_sequenced_apart():
     s = Sequencer()
     assert feed(s, [tick(10), tick(10, symbol="ETH-USDT"), tick(11), tick(9, symbol="ETH-USDT")]) \
         == ["kept", "kept", "kept", "repeat"]
+
+
+def test_a_corrupt_id_with_a_corrupt_time_far_ahead_is_doubted_by_when_it_arrived():
+    s = Sequencer()
+    hour_ms = 3_600_000
+    corrupt = tick(100 + 10**9, T0 + hour_ms - 60_000, received_ms=T0 + 1)
+    assert feed(s, [tick(100), corrupt, tick(101, T0 + 2)]) == ["kept", "doubted", "kept"]
