@@ -151,21 +151,20 @@ class ModelCache:
     def newest(self, k: SymbolKeys) -> tuple[TrendModel | None, int | None]:
         """Return the newest model and its version (None, None when there is none).
 
-        A version that cannot be loaded raises ``ModelRejected`` once; after that it counts
-        as no model, until a newer version is saved.
+        A version that is rejected (``ModelRejected``) raises once; after that it counts as
+        no model, until a newer version is saved. Redis errors pass through and record
+        nothing: the task retries them and the next call loads the version.
         """
         version = self.models.latest(k)
         if version is None:
             return None, None
         held = self._held.get(k.member)
         if held is None or held[0] != version:
-            self._held[k.member] = (version, None)
             try:
                 model = self.models.load(k, version)
             except ModelRejected:
+                self._held[k.member] = (version, None)
                 raise
-            except Exception as exc:  # skops raises what its file format gives it
-                raise ModelRejected(f"model {version} does not load: {exc!r}") from exc
             self._held[k.member] = held = (version, model)
         model = held[1]
         return (model, version) if model is not None else (None, None)

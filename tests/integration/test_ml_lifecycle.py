@@ -5,12 +5,14 @@ import dataclasses
 
 import numpy as np
 import pytest
+import redis
 import skops.io as sio
 
 from omega_tasks.core.ml import Dataset, train
+from omega_tasks.embedded import embedded_redis
 from omega_tasks.errors import ModelRejected
 from omega_tasks.inprocess import worker_thread
-from omega_tasks.models import ModelStore
+from omega_tasks.models import ModelCache, ModelStore
 from omega_tasks.store import Store
 from omega_tasks.tasks import create_worker_app
 from omega_tasks.tasks.ml import model_params, retrain_symbol
@@ -184,3 +186,23 @@ def test_a_rejected_model_is_dead_lettered_and_the_fold_predicts_nothing(
     letters = [d for d in store.dead_letters() if d["source"].startswith(b"models:")]
     assert letters and b"untrusted" in letters[0]["reason"]
     assert not [e for e in store.events(history) if e.detector == "prediction"]
+
+
+def test_a_redis_error_while_loading_a_model_is_not_a_rejection(ml_settings, store, history):
+    """A failed read passes through (the task retries it); the next read loads the model."""
+    retrain_symbol(store, ModelStore(store.redis), history, ml_settings, now_ms=1)
+    with embedded_redis() as socket_path:
+        server = redis.Redis(unix_socket_path=socket_path)
+        server.hset(history.models, mapping=store.redis.hgetall(history.models))
+        server.acl_setuser("predictor", enabled=True, nopass=True, keys=["*"],
+                           commands=["+@all", "-hmget"])
+        client = redis.Redis(unix_socket_path=socket_path, username="predictor")
+        cache = ModelCache(ModelStore(client))
+        with pytest.raises(redis.RedisError) as failed:
+            cache.newest(history)
+        assert not isinstance(failed.value, ModelRejected)
+        server.acl_setuser("predictor", enabled=True, nopass=True, commands=["+hmget"])
+        model, version = cache.newest(history)
+        client.close()
+        server.close()
+    assert version == 1 and model is not None and model.trained_until_ms == T0 - T0 % 60_000
