@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,11 +143,16 @@ class ModelStore:
 
 
 class ModelCache:
-    """The newest model of each symbol, loaded once per version by a worker process."""
+    """The newest model of each symbol, loaded once per version by a worker process.
+
+    Threads of one worker share it: a version is loaded and published under a lock, so a
+    thread never sees a version half loaded and no version is loaded twice.
+    """
 
     def __init__(self, models: ModelStore) -> None:
         self.models = models
         self._held: dict[str, tuple[int, TrendModel | None]] = {}
+        self._loading = threading.Lock()
 
     def newest(self, k: SymbolKeys) -> tuple[TrendModel | None, int | None]:
         """Return the newest model and its version (None, None when there is none).
@@ -160,11 +166,18 @@ class ModelCache:
             return None, None
         held = self._held.get(k.member)
         if held is None or held[0] != version:
-            try:
-                model = self.models.load(k, version)
-            except ModelRejected:
-                self._held[k.member] = (version, None)
-                raise
-            self._held[k.member] = held = (version, model)
+            with self._loading:
+                held = self._held.get(k.member)
+                if held is None or held[0] != version:
+                    held = self._load(k, version)
         model = held[1]
         return (model, version) if model is not None else (None, None)
+
+    def _load(self, k: SymbolKeys, version: int) -> tuple[int, TrendModel | None]:
+        try:
+            model = self.models.load(k, version)
+        except ModelRejected:
+            self._held[k.member] = (version, None)
+            raise
+        held = self._held[k.member] = (version, model)
+        return held

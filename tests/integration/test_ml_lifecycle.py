@@ -2,6 +2,8 @@
 Redis, loaded by the workers that predict each closed 1m bar, never used past its expiry."""
 
 import dataclasses
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -206,3 +208,21 @@ def test_a_redis_error_while_loading_a_model_is_not_a_rejection(ml_settings, sto
         client.close()
         server.close()
     assert version == 1 and model is not None and model.trained_until_ms == T0 - T0 % 60_000
+
+
+def test_threads_of_a_worker_share_one_load_of_a_model(ml_settings, store, history):
+    """Two threads asking at once both get the model, loaded once (a thread-pool worker)."""
+    models = ModelStore(store.redis)
+    retrain_symbol(store, models, history, ml_settings, now_ms=1)
+    for _ in range(5):
+        cache = ModelCache(models)
+        start = threading.Barrier(2)
+
+        def ask(cache=cache, start=start):
+            start.wait()
+            return cache.newest(history)
+
+        with ThreadPoolExecutor(2) as pool:
+            (a, va), (b, vb) = pool.map(lambda _: ask(), range(2))
+        assert va == vb == 1
+        assert a is not None and a is b
