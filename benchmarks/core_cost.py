@@ -38,7 +38,7 @@ def clock_only(trades: Trades) -> None:
 def fresh(kind: type[Analysis], model: TrendModel) -> Analysis:
     analysis = kind()
     if isinstance(analysis, PredictionAnalysis):
-        analysis.use(model, 1)
+        analysis.use({1: model})
     return analysis
 
 

@@ -117,6 +117,11 @@ class ModelStore:
         raw = self.redis.hget(k.models, "latest")
         return int(raw) if raw is not None else None
 
+    def versions(self, k: SymbolKeys) -> list[int]:
+        """Return the kept versions, oldest first."""
+        fields = self.redis.hkeys(k.models)
+        return sorted(int(f[: -len(b":card")]) for f in fields if f.endswith(b":card"))
+
     def card(self, k: SymbolKeys, version: int | None = None) -> ModelCard | None:
         """Return the card of a version (the newest by default)."""
         version = self.latest(k) if version is None else version
@@ -143,41 +148,56 @@ class ModelStore:
 
 
 class ModelCache:
-    """The newest model of each symbol, loaded once per version by a worker process.
+    """The kept models of each symbol, each version loaded once by a worker process.
 
-    Threads of one worker share it: a version is loaded and published under a lock, so a
-    thread never sees a version half loaded and no version is loaded twice.
+    Threads of one worker share it: versions are loaded and published under a lock, so a
+    thread never sees them half loaded and no version is loaded twice. A version that is
+    rejected (``ModelRejected``) is reported once and then left out. Redis errors pass
+    through and publish nothing: the task retries them and the next call loads again.
     """
 
     def __init__(self, models: ModelStore) -> None:
         self.models = models
-        self._held: dict[str, tuple[int, TrendModel | None]] = {}
+        self._held: dict[str, Held] = {}
         self._loading = threading.Lock()
 
-    def newest(self, k: SymbolKeys) -> tuple[TrendModel | None, int | None]:
-        """Return the newest model and its version (None, None when there is none).
-
-        A version that is rejected (``ModelRejected``) raises once; after that it counts as
-        no model, until a newer version is saved. Redis errors pass through and record
-        nothing: the task retries them and the next call loads the version.
-        """
-        version = self.models.latest(k)
-        if version is None:
-            return None, None
+    def kept(self, k: SymbolKeys) -> tuple[dict[int, TrendModel], list[ModelRejected]]:
+        """Return the kept models by version, and the rejections this call met first."""
+        latest = self.models.latest(k)
+        if latest is None:
+            return {}, []
         held = self._held.get(k.member)
-        if held is None or held[0] != version:
+        rejected: list[ModelRejected] = []
+        if held is None or held.latest != latest:
             with self._loading:
                 held = self._held.get(k.member)
-                if held is None or held[0] != version:
-                    held = self._load(k, version)
-        model = held[1]
-        return (model, version) if model is not None else (None, None)
+                if held is None or held.latest != latest:
+                    held, rejected = self._load(k, latest, held)
+        return held.usable, rejected
 
-    def _load(self, k: SymbolKeys, version: int) -> tuple[int, TrendModel | None]:
-        try:
-            model = self.models.load(k, version)
-        except ModelRejected:
-            self._held[k.member] = (version, None)
-            raise
-        held = self._held[k.member] = (version, model)
-        return held
+    def _load(
+        self, k: SymbolKeys, latest: int, before: Held | None
+    ) -> tuple[Held, list[ModelRejected]]:
+        loaded: dict[int, TrendModel | None] = {}
+        rejected: list[ModelRejected] = []
+        for version in self.models.versions(k):
+            if before is not None and version in before.loaded:
+                loaded[version] = before.loaded[version]
+                continue
+            try:
+                loaded[version] = self.models.load(k, version)
+            except ModelRejected as exc:
+                loaded[version] = None
+                rejected.append(exc)
+        usable = {v: m for v, m in loaded.items() if m is not None}
+        held = self._held[k.member] = Held(latest, loaded, usable)
+        return held, rejected
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A symbol's models as loaded when ``latest`` was the newest version."""
+
+    latest: int
+    loaded: dict[int, TrendModel | None]  # None: rejected or no longer kept
+    usable: dict[int, TrendModel]

@@ -23,7 +23,7 @@ from omega_tasks.catalog import AnalysisSpec
 from omega_tasks.core.analysis import Fold
 from omega_tasks.core.ml_analysis import PredictionAnalysis
 from omega_tasks.core.types import MINUTE_MS, Finding
-from omega_tasks.errors import HistoryTrimmed, ModelRejected
+from omega_tasks.errors import HistoryTrimmed
 from omega_tasks.keys import SymbolKeys
 from omega_tasks.messages import Batch, Event, snapshot_json
 from omega_tasks.models import ModelCache, ModelStore
@@ -106,17 +106,16 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = No
 
 
 def _prepare(store: Store, k: SymbolKeys, fold: Fold) -> None:
-    """Hand an analysis that predicts the newest model (loaded once per version)."""
+    """Hand an analysis that predicts the kept models (each version loaded once)."""
     if isinstance(fold.analysis, PredictionAnalysis):
         cache = _models.get(store)
         if cache is None:
             cache = _models[store] = ModelCache(ModelStore(store.redis))
-        try:
-            fold.analysis.use(*cache.newest(k))
-        except ModelRejected as exc:
-            log.error("%s: %s; predicting nothing until a newer model is saved", k.member, exc)
+        models, rejected = cache.kept(k)
+        for exc in rejected:
+            log.error("%s: %s; that version predicts nothing", k.member, exc)
             store.dead_letter(f"models:{k.member}", str(exc), b"")
-            fold.analysis.use(None, None)
+        fold.analysis.use(models)
 
 
 def _load(store: Store, spec: AnalysisSpec, k: SymbolKeys, batch: Batch) -> Fold:

@@ -2,16 +2,19 @@
 
 The fold keeps the last ``WINDOW`` bars; at each close it computes that bar's features and
 shape (``core/ml_features.py``, ``core/ml_patterns.py``) and asks the model it was given.
-The model is not part of the fold's state: the task adapter hands over the newest one
-(``use``) before feeding. A model predicts a bar only when it was trained on data that
-ended before the bar closed and not longer ago than its expiry, both in market time; else
-the snapshot says why there is no prediction. A change of predicted class is a finding, and
-so is the end of a run of predictions (the model expired or went away).
+The models are not part of the fold's state: the task adapter hands over the kept versions
+(``use``) before feeding, and each bar is predicted by the newest of them whose training
+data ended by the bar's open and not longer ago than its expiry at the bar's close, both in
+market time. So a bar gets the same prediction whether its batch runs on time or after a
+later retrain; when no model qualifies the snapshot says why there is no prediction. A
+change of predicted class is a finding, and so is the end of a run of predictions (the model
+expired or went away).
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from omega_tasks.core.analysis import Analysis
@@ -42,23 +45,45 @@ class PredictionAnalysis(Analysis):
         self.status = NO_MODEL
         self.last: dict[str, Any] = {}
         self.last_trade_id = 0
+        self.models: tuple[tuple[int, TrendModel], ...] = ()
 
-    def use(self, model: TrendModel | None, version: int | None) -> None:
-        """Predict with ``model`` (saved as ``version``) from the next bar on."""
-        self.model, self.model_version = model, version
+    def use(self, models: Mapping[int, TrendModel]) -> None:
+        """Choose among ``models`` (by saved version) from the next bar on."""
+        self.models = tuple(sorted(models.items(), reverse=True))
 
     def on_bar(self, bar: Bar) -> list[Finding] | None:
         self.bars.append(bar)
         self.last_trade_id = max(self.last_trade_id, bar.last_id)
+        status = self._choose(bar)
         model = self.model
-        if model is None:
+        if status == NO_MODEL:
             return self._stop(NO_MODEL, bar)
-        if len(self.bars) < WINDOW or len(self.bars) < model.patterns.bars:
+        if len(self.bars) < WINDOW or (model is not None and len(self.bars) < model.patterns.bars):
             return self._stop(WARMING_UP, bar)
-        if not model.fresh(bar.close_ms):
-            return self._stop(TOO_NEW if bar.close_ms < model.trained_until_ms else EXPIRED, bar)
+        if model is None or status != OK:
+            return self._stop(status, bar)
         self.status = OK
         return self._predict(model, bar)
+
+    def _choose(self, bar: Bar) -> str:
+        """Take the newest fresh model whose data ended by the bar's open, and say why not.
+
+        When none is fresh, the newest whose data ended by then is kept for the snapshot.
+        """
+        self.model, self.model_version = None, None
+        if not self.models:
+            return NO_MODEL
+        reached: tuple[int, TrendModel] | None = None
+        for version, model in self.models:
+            if model.trained_until_ms <= bar.open_ms:
+                if model.fresh(bar.close_ms):
+                    self.model, self.model_version = model, version
+                    return OK
+                reached = reached or (version, model)
+        if reached is None:
+            return TOO_NEW
+        self.model_version, self.model = reached
+        return EXPIRED
 
     def _stop(self, status: str, bar: Bar) -> list[Finding] | None:
         """Predict nothing at this bar; a finding when predictions were being made."""

@@ -2,6 +2,7 @@
 Redis, loaded by the workers that predict each closed 1m bar, never used past its expiry."""
 
 import dataclasses
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,6 +11,7 @@ import pytest
 import redis
 import skops.io as sio
 
+from omega_tasks.catalog import CATALOG
 from omega_tasks.core.ml import Dataset, train
 from omega_tasks.embedded import embedded_redis
 from omega_tasks.errors import ModelRejected
@@ -201,13 +203,14 @@ def test_a_redis_error_while_loading_a_model_is_not_a_rejection(ml_settings, sto
         client = redis.Redis(unix_socket_path=socket_path, username="predictor")
         cache = ModelCache(ModelStore(client))
         with pytest.raises(redis.RedisError) as failed:
-            cache.newest(history)
+            cache.kept(history)
         assert not isinstance(failed.value, ModelRejected)
         server.acl_setuser("predictor", enabled=True, nopass=True, commands=["+hmget"])
-        model, version = cache.newest(history)
+        models, rejected = cache.kept(history)
         client.close()
         server.close()
-    assert version == 1 and model is not None and model.trained_until_ms == T0 - T0 % 60_000
+    assert list(models) == [1] and not rejected
+    assert models[1].trained_until_ms == T0 - T0 % 60_000
 
 
 def test_threads_of_a_worker_share_one_load_of_a_model(ml_settings, store, history):
@@ -220,9 +223,44 @@ def test_threads_of_a_worker_share_one_load_of_a_model(ml_settings, store, histo
 
         def ask(cache=cache, start=start):
             start.wait()
-            return cache.newest(history)
+            return cache.kept(history)[0]
 
         with ThreadPoolExecutor(2) as pool:
-            (a, va), (b, vb) = pool.map(lambda _: ask(), range(2))
-        assert va == vb == 1
-        assert a is not None and a is b
+            a, b = pool.map(lambda _: ask(), range(2))
+        assert list(a) == list(b) == [1]
+        assert a[1] is b[1]
+
+
+def test_a_batch_predicted_after_a_later_retrain_gets_the_predictions_it_got_on_time(
+        ml_settings):
+    """Each bar is predicted by the model that was current in market time: a backlog on
+    queue ml that a retrain overtakes changes nothing."""
+    ticks = walk(4_000, seed=3)
+    everything = ("traps", "highfreq", "fib", "trends", "ml", "maintenance")
+    others = tuple(q for q in everything if q != "ml")
+    seen = []
+    for prefix, first_queues in (("on-time", everything), ("late", others)):
+        settings = ml_settings.replace(key_prefix=f"{ml_settings.key_prefix}-{prefix}")
+        app = create_worker_app(settings)
+        here = Store.connect(settings)
+        here.redis.flushdb()
+        k = here.symbol("sim", "BTC-USDT")
+        here.add_bars(k, momentum(HISTORY_BARS, seed=5, end_ms=T0 - T0 % 60_000,
+                                  end_price=60_000.0))
+        models = ModelStore(here.redis)
+        retrain_symbol(here, models, k, settings, now_ms=1)
+        with worker_thread(app, first_queues, concurrency=2):
+            report = feed(here, app, ticks[:2_000])
+            covered = [s.name for s in CATALOG if s.queue in first_queues]
+            assert here.wait_until_covered(k, covered, report.last_ids[("sim", "BTC-USDT")], 60)
+        assert retrain_symbol(here, models, k, settings, now_ms=2)["version"] == 2
+        with worker_thread(app, everything, concurrency=2):
+            settle(here, report)
+            settle(here, feed(here, app, ticks[2_000:]))
+        events = [(e.id, e.to_json()) for e in here.events(k) if e.detector == "prediction"]
+        seen.append((events, here.snapshot(k, "prediction")))
+        here.close()
+    (on_time, _), _ = seen
+    versions = {json.loads(raw)["evidence"]["model_version"] for _, raw in on_time}
+    assert versions == {1, 2}, "both models predicted"
+    assert seen[0] == seen[1]

@@ -39,12 +39,14 @@ def test_without_a_model_the_fold_predicts_nothing_and_says_so():
 def test_each_prediction_equals_the_batch_prediction_of_the_same_bar(trained):
     bars, ds, model = trained
     analysis = PredictionAnalysis()
-    analysis.use(model, 7)
+    analysis.use({7: model})
     for bar in bars[1539:1599]:
         analysis.on_bar(bar)
     assert analysis.status == WARMING_UP
+    analysis.on_bar(bars[1599])  # the model's training data reached this bar's close
+    assert analysis.status == TOO_NEW
     changes = []
-    for t in range(1599, 1660):
+    for t in range(1600, 1660):
         changes += analysis.on_bar(bars[t]) or []
         view = analysis.view()
         assert view["status"] == OK and view["bar_open_ms"] == bars[t].open_ms
@@ -63,7 +65,7 @@ def test_each_prediction_equals_the_batch_prediction_of_the_same_bar(trained):
 def test_a_model_never_predicts_bars_before_its_data_ended_or_after_it_expired(trained):
     bars, _, model = trained
     analysis = PredictionAnalysis()
-    analysis.use(model, 1)
+    analysis.use({1: model})
     for i, bar in enumerate(bars[1500:1590]):  # the model saw these bars: no prediction
         analysis.on_bar(bar)
         assert analysis.status == (WARMING_UP if i < 60 else TOO_NEW)
@@ -84,12 +86,30 @@ def test_a_model_never_predicts_bars_before_its_data_ended_or_after_it_expired(t
 def test_the_fold_state_survives_a_checkpoint(trained):
     bars, _, model = trained
     one = PredictionAnalysis()
-    one.use(model, 3)
+    one.use({3: model})
     for bar in bars[1530:1630]:
         one.on_bar(bar)
     two = PredictionAnalysis.load(msgpack.unpackb(msgpack.packb(one.dump())))
-    two.use(model, 3)
+    two.use({3: model})
     for bar in bars[1630:1660]:
         assert one.on_bar(bar) == two.on_bar(bar)
     assert one.view() == two.view()
     assert np.isfinite(two.view()["p_up"])
+
+
+def test_each_bar_is_predicted_by_the_newest_model_current_at_it_in_market_time(trained):
+    """Handed a retrained model only after some bars (on time) or from the start (late),
+    the fold predicts every bar alike: a model never predicts bars its data reached."""
+    bars, ds, newer = trained
+    older = train(ds, 1580, PARAMS)
+    on_time, late = PredictionAnalysis(), PredictionAnalysis()
+    on_time.use({1: older})
+    late.use({1: older, 2: newer})
+    used = []
+    for t in range(1519, 1660):
+        if bars[t].open_ms == newer.trained_until_ms:
+            on_time.use({1: older, 2: newer})
+        assert on_time.on_bar(bars[t]) == late.on_bar(bars[t])
+        assert on_time.view() == late.view()
+        used.append(late.view()["model_version"])
+    assert used.index(2) == 1600 - 1519 and set(used[1580 - 1519 : 1600 - 1519]) == {1}
