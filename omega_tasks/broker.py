@@ -78,7 +78,9 @@ def celery_app(settings: Settings) -> OmegaApp:
         broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
         task_queues=[Queue(q) for q in ALL_QUEUES],
         task_default_queue="maintenance",
-        task_routes={f"omega.{q}.*": {"queue": q} for q in ALL_QUEUES},
+        # an exact name wins over the patterns: retraining does not wait behind predictions
+        task_routes={"omega.ml.retrain": {"queue": "maintenance"}}
+        | {f"omega.{q}.*": {"queue": q} for q in ALL_QUEUES},
         task_create_missing_queues=False,
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,

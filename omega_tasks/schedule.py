@@ -29,7 +29,9 @@ class Job:
 
     @property
     def expires_s(self) -> float:
-        """Drop a send no worker took before the next one is due."""
+        """Drop a send no worker took before the next one is due (most of the period)."""
+        if isinstance(self.every, AfterClose):
+            return self.every.period_s * 11 / 12
         if isinstance(self.every, crontab):
             return 55.0
         return self.every
@@ -41,6 +43,14 @@ class AfterClose(crontab):  # type: ignore[misc]
     def __init__(self, minute: str, hour: str = "*", lag_s: float = CLOSE_LAG_S) -> None:
         super().__init__(minute=minute, hour=hour)
         self.lag_s = lag_s
+
+    @property
+    def period_s(self) -> float:
+        """Seconds between boundaries: minutes ``*/N``, or hour 0 of every ``*/H`` hours."""
+        minute, hour = str(self._orig_minute), str(self._orig_hour)
+        if hour == "*":
+            return 60.0 * (int(minute[2:]) if minute.startswith("*/") else 60)
+        return 3600.0 * (int(hour[2:]) if hour.startswith("*/") else 24)
 
     def now(self) -> datetime:
         """Run the crontab's clock ``lag_s`` behind, so each boundary is met that much later."""
@@ -78,7 +88,8 @@ JOBS: tuple[Job, ...] = (
     Job("trend at bar closes", "omega.maintenance.catch_up", on_close(1),
         (("analyses", ("threshold", "trend")),)),
     Job("fib at bar closes", "omega.maintenance.catch_up", on_close(5), (("analyses", ("fib",)),)),
-    # On queue ml: the trend model retrained on the latest window, well inside its expiry.
+    # On queue maintenance, so a backlog of predictions on queue ml does not delay it: the
+    # trend model retrained on the latest window, well inside its expiry.
     Job("retrain trend model", "omega.ml.retrain", on_close(60)),
 )
 

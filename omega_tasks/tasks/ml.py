@@ -1,4 +1,4 @@
-"""Retraining the trend model on queue ``ml`` (beat sends it: ``omega_tasks.schedule``).
+"""Retraining the trend model on queue ``maintenance`` (beat sends it: ``omega_tasks.schedule``).
 
 For each symbol: the stored closed 1m bars, a walk-forward test over the last blocks of them
 (the model's scores against the baselines, kept on the model's card), then a model trained

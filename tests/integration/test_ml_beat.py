@@ -2,20 +2,38 @@
 
 import time
 
+from omega_tasks.inprocess import worker_thread
 from omega_tasks.models import ModelStore
-from omega_tasks.schedule import JOBS, on_close
+from omega_tasks.schedule import JOBS, beat_schedule, on_close
 from tests.faults.fleet import beat
 from tests.market import momentum
+from tests.pipeline import feed
 from tests.scrape import poll
-from tests.support import T0
+from tests.support import T0, walk
 
 JOB = "retrain trend model"
+JOB_TASK = "omega.ml.retrain"
 
 
-def test_beat_retrains_the_trend_model_on_queue_ml_every_hour(app):
+def test_beat_retrains_the_trend_model_on_queue_maintenance_every_hour(app):
     (job,) = [j for j in JOBS if j.name == JOB]
     assert job.task == "omega.ml.retrain" and job.every == on_close(60)
-    assert app.amqp.router.route({}, job.task)["queue"].name == "ml"
+    assert app.amqp.router.route({}, job.task)["queue"].name == "maintenance"
+    assert job.expires_s == 55 * 60, "a send waits most of the hour for a worker"
+
+
+def test_a_retrain_does_not_wait_behind_a_backlog_of_predictions(app, store):
+    """Nobody consumes queue ml; a worker on maintenance alone retrains, as beat sends it."""
+    k = store.symbol("sim", "BTC-USDT")
+    store.add_bars(k, momentum(1_800, seed=5, end_ms=T0, end_price=60_000.0))
+    report = feed(store, app, walk(3_000, seed=3))
+    backlog = store.redis.llen("ml")
+    assert backlog > 0 and report.trades == 3_000
+    options = beat_schedule()[JOB]["options"]
+    with worker_thread(app, ("maintenance",), concurrency=1):
+        done = app.send_task(JOB_TASK, **options).get(timeout=120, disable_sync_subtasks=False)
+    assert done[k.member]["version"] == 1
+    assert store.redis.llen("ml") == backlog
 
 
 def test_a_beat_that_finds_a_missed_hour_retrains_at_once(store, settings, worker, tmp_path):

@@ -48,7 +48,7 @@ def _retrain(app):
 def test_a_worker_retrains_saves_a_versioned_model_and_an_identical_retrain_adds_none(
         ml_settings, store, history):
     app = create_worker_app(ml_settings)
-    with worker_thread(app, ("ml",), concurrency=1):
+    with worker_thread(app, ("ml", "maintenance"), concurrency=1):
         first = _retrain(app)[history.member]
         again = _retrain(app)[history.member]
     assert first["version"] == 1 and first["new"] is True
@@ -109,7 +109,7 @@ def test_a_previous_model_that_does_not_load_does_not_stop_retraining(
     store.redis.hset(history.models, "1:skops", b"not a skops file")
     store.add_bars(history, bars)
     app = create_worker_app(ml_settings)
-    with worker_thread(app, ("ml",), concurrency=1):
+    with worker_thread(app, ("ml", "maintenance"), concurrency=1):
         done = _retrain(app)
     assert done[history.member]["version"] == 2 and done[history.member]["new"] is True
     assert done[other.member]["version"] == 1
@@ -121,7 +121,7 @@ def test_a_previous_model_that_does_not_load_does_not_stop_retraining(
 def test_workers_on_queue_ml_predict_each_closed_bar_with_the_newest_model(
         ml_settings, store, history):
     app = create_worker_app(ml_settings)
-    with worker_thread(app, ("ml",), concurrency=1):
+    with worker_thread(app, ("ml", "maintenance"), concurrency=1):
         _retrain(app)
     with worker_thread(app, ("traps", "highfreq", "fib", "trends", "ml", "maintenance"),
                        concurrency=2):
