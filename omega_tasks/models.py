@@ -13,6 +13,7 @@ import dataclasses
 import json
 import threading
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 import redis
@@ -89,27 +90,30 @@ class ModelStore:
     def __init__(self, client: redis.Redis, kept: int = 3) -> None:
         self.redis = client
         self.kept = kept
+        script = resources.files("omega_tasks").joinpath("lua/save_model.lua").read_text()
+        self._save = client.register_script(script)
 
     def save(
         self, k: SymbolKeys, model: TrendModel, metrics: dict[str, Any], saved_ms: int
     ) -> tuple[ModelCard, bool]:
-        """Save a model as the newest version; return its card and whether it is new."""
+        """Save a model as a new version; return its card and whether it is new.
+
+        Atomic against an overlapping save: a model whose digest equals the newest one's is
+        not saved, and ``latest`` only moves up.
+        """
         newest = self.card(k)
         if newest is not None and newest.data_digest == model.data_digest:
-            return newest, False
+            return newest, False  # the common case, without encoding the model
         version = int(self.redis.hincrby(k.models, "next", 1))
         card = ModelCard(
             version, saved_ms, model.trained_from_ms, model.trained_until_ms, model.rows,
             model.class_shares, model.features, dataclasses.asdict(model.params), metrics,
             model.data_digest,
         )
-        gone = version - self.kept
-        with self.redis.pipeline() as pipe:
-            pipe.hset(k.models, mapping={f"{version}:skops": encode(model),
-                                         f"{version}:card": card.to_json(),
-                                         "latest": version})
-            pipe.hdel(k.models, f"{gone}:skops", f"{gone}:card")
-            pipe.execute()
+        saved = self._save(keys=[k.models], args=[version, self.kept, model.data_digest,
+                                                  encode(model), card.to_json()])
+        if not saved[1]:
+            return ModelCard.from_json(saved[2]), False
         return card, True
 
     def latest(self, k: SymbolKeys) -> int | None:

@@ -264,3 +264,28 @@ def test_a_batch_predicted_after_a_later_retrain_gets_the_predictions_it_got_on_
     versions = {json.loads(raw)["evidence"]["model_version"] for _, raw in on_time}
     assert versions == {1, 2}, "both models predicted"
     assert seen[0] == seen[1]
+
+
+def test_overlapping_saves_keep_latest_the_highest_version_and_one_copy_of_a_model(
+        ml_settings, store, history):
+    """Two retrains saving at once: the newest version stays latest, an equal model once."""
+    bars = store.bars(history)
+    params = model_params(ml_settings)
+    older, newer = (train(ds, len(ds), params)
+                    for ds in (Dataset.build(bars[:1700], params), Dataset.build(bars, params)))
+    models = ModelStore(store.redis, kept=50)
+    for _ in range(8):
+        start = threading.Barrier(2)
+
+        def save(model, start=start):
+            start.wait()
+            return models.save(history, model, {}, 1)
+
+        with ThreadPoolExecutor(2) as pool:
+            saved = list(pool.map(save, (older, newer)))
+        assert models.latest(history) == max(card.version for card, _ in saved)
+        other = older if models.card(history).data_digest == newer.data_digest else newer
+        with ThreadPoolExecutor(2) as pool:
+            again = list(pool.map(save, (other, other)))
+        assert sorted(new for _, new in again) == [False, True]
+        assert again[0][0].version == again[1][0].version == models.latest(history)
