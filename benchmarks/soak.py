@@ -5,7 +5,9 @@
 Runs ``omega feed --simulate`` paced to about ``rate`` trades/s and one worker process per
 analysis queue, samples resident memory (feeder; workers with their children) and Redis
 memory every ``--every`` seconds, and prints start, peak and end. Retention is set low
-enough that trimming is exercised within the run. The last line is JSON.
+enough that trimming is exercised within the run; each sample also says how big the tick
+stream, the events stream and the 1m bars are, the families Redis memory is made of. The
+last line is JSON.
 """
 
 from __future__ import annotations
@@ -92,6 +94,10 @@ def main() -> None:
                     "redis_bytes": int(info["used_memory"]),
                     "trades": int(feed.get("trades", 0)),
                     "ticks_bytes": int(store.redis.memory_usage(k.ticks, samples=0) or 0),
+                    "events": int(store.redis.xlen(k.events)),
+                    "events_bytes": int(store.redis.memory_usage(k.events, samples=0) or 0),
+                    "bars": int(store.redis.zcard(k.bars)),
+                    "bars_bytes": int(store.redis.memory_usage(k.bars, samples=0) or 0),
                 }
                 samples.append(sample)
                 print(json.dumps(sample), flush=True)
