@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -247,14 +247,19 @@ class Store:
         )
         return [events[int(i)] for i in new], bool(advanced)
 
-    def put_reading(self, k: SymbolKeys, name: str, last_id: int, snapshot: str) -> bool:
-        """Write a snapshot read off other snapshots, unless one of a later trade is stored.
+    def put_reading(
+        self, k: SymbolKeys, name: str, covered: Mapping[str, int], snapshot: str
+    ) -> bool:
+        """Write a snapshot read off other snapshots (``covered``: the last trade id each
+        input covers), unless a reading of later inputs is stored.
 
-        Unlike ``commit``, an equal trade id rewrites it: its inputs advance separately.
+        Unlike ``commit``, an equal last trade id rewrites it when an input behind the
+        newest moved on; a reading of older inputs, finished late, never replaces it.
         """
         return bool(self._reading(
             keys=[k.state(name)],
-            args=[last_id, snapshot, self.keys.progress_channel, name, k.member],
+            args=[max(covered.values()), snapshot, self.keys.progress_channel, name, k.member,
+                  sum(covered.values())],
         ))
 
     def add_events(self, k: SymbolKeys, events: Sequence[Event]) -> int:

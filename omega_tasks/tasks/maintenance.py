@@ -110,7 +110,7 @@ def register(app: OmegaApp) -> None:
                 "analysis": "harmony", "exchange": exchange, "symbol": symbol,
                 "covered": covered, "last_trade_id": max(covered.values()),
             }
-            store.put_reading(k, "harmony", max(covered.values()), snapshot_json(view))
+            store.put_reading(k, "harmony", covered, snapshot_json(view))
             scores[k.member] = reading.score
         return scores
 

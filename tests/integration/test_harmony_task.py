@@ -34,7 +34,7 @@ def test_harmony_reads_every_signal_and_a_prediction_once_the_model_writes_one(
     # the prediction snapshot as a model that is a little behind would write it
     prediction = {"prediction": "down", "bar_open_ms": trend["last_bar_open_ms"],
                   "last_bar_open_ms": trend["last_bar_open_ms"]}
-    store.redis.delete(k.state("prediction"))
+    store.redis.delete(k.state("prediction"), k.state("harmony"))  # readings never go back
     store.commit(k, "prediction", [], 5_990, b"", snapshot_json(prediction))
     run(app, "harmony")
     last_id, view = store.snapshot(k, "harmony")
@@ -42,9 +42,11 @@ def test_harmony_reads_every_signal_and_a_prediction_once_the_model_writes_one(
     assert view["signals"]["model"] == {"vote": -1, "why": "predicts down"}
 
 
-def test_a_reading_is_rewritten_at_the_same_trade_but_never_moved_back(store):
+def test_a_reading_is_rewritten_when_its_inputs_move_on_but_never_moved_back(store):
     k = store.symbol("sim", "BTC-USDT")
-    assert store.put_reading(k, "harmony", 10, '{"score":0.5}')
-    assert store.put_reading(k, "harmony", 10, '{"score":0.75}')
-    assert not store.put_reading(k, "harmony", 9, '{"score":0.0}')
+    assert store.put_reading(k, "harmony", {"trend": 10, "prediction": 4}, '{"score":0.5}')
+    assert store.put_reading(k, "harmony", {"trend": 10, "prediction": 7}, '{"score":0.75}')
+    assert not store.put_reading(k, "harmony", {"trend": 10, "prediction": 5},
+                                 '{"score":0.25}')  # older inputs, finished late
+    assert not store.put_reading(k, "harmony", {"trend": 9, "prediction": 9}, '{"score":0.0}')
     assert store.snapshot(k, "harmony") == (10, {"score": 0.75})
