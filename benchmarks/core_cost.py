@@ -8,7 +8,7 @@ process's CPU time, which other load on a shared machine disturbs far less than 
 The prediction fold is handed a trend model trained on the 30 simulated hours before the
 market, fresh for the whole run, so every closed bar costs a real prediction. Work done once
 per closed bar is spread over the trades of a minute: ``--trades-per-s`` sets how many (the
-simulator's 4 by default; the recorded Binance BTCUSDT spot tape has 27).
+simulator's 4 by default; the recorded Binance BTCUSDT spot tapes have 28–31).
 """
 
 from __future__ import annotations

@@ -11,11 +11,12 @@ Workers are laid out as the Procfile lays out a fleet: one ``celery worker`` per
 ``--single-worker`` puts every queue on one worker instead. ``--scaling`` runs the batched
 design with one process per group and then with two, and prints both rates.
 
-The simulated market trades ``--trades-per-s`` in market time (27 by default, the rate of the
-recorded Binance BTCUSDT spot tape): work done once per closed bar (levels, regimes, the
-trend model's prediction) is spread over that many trades a second. Every run starts
-warm, as a live feed does: the 30 simulated hours before the market are stored as 1m bars,
-and the ml queue predicts with a model trained on them, as a fleet's beat would have saved.
+The simulated market trades ``--trades-per-s`` in market time (27 by default, a little
+under the 28–31 a second of the recorded Binance BTCUSDT spot tapes): work done once per
+closed bar (levels, regimes, the trend model's prediction) is spread over that many trades a
+second. Every run starts warm, as a live feed does: the 30 simulated hours before the market
+are stored as 1m bars, and the ml queue predicts with a model trained on them, as a fleet's
+beat would have saved.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def main() -> None:
         "--trades-per-s",
         type=float,
         default=27.0,
-        help="market time density (27: the recorded Binance BTCUSDT spot tape)",
+        help="market time density (the recorded Binance BTCUSDT spot tapes have 28-31)",
     )
     parser.add_argument("--pool", choices=("prefork", "solo", "threads"), default="prefork")
     parser.add_argument(
