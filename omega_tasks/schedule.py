@@ -83,8 +83,9 @@ JOBS: tuple[Job, ...] = (
     Job("catch up", "omega.maintenance.catch_up", 60.0),
     Job("trim", "omega.maintenance.trim", 300.0),
     Job("harmony", "omega.maintenance.harmony", 15.0),
-    # Every higher-timeframe close is also a 1m close: the trend re-analyses each timeframe
-    # as its bar closes. 5m closes include every 15m, 1h and 4h close, where fib levels move.
+    # Catch-ups at bar closes: the trade after a close normally brings these analyses up to
+    # date; the job covers a task that is behind or was lost. Every higher-timeframe close is
+    # also a 1m close, and 5m closes include every 15m, 1h and 4h close, where fib levels move.
     Job("trend at bar closes", "omega.maintenance.catch_up", on_close(1),
         (("analyses", ("threshold", "trend")),)),
     Job("fib at bar closes", "omega.maintenance.catch_up", on_close(5), (("analyses", ("fib",)),)),
