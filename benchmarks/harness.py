@@ -179,15 +179,29 @@ class CpuMeter:
         return self.spent
 
 
+def process_tree(pid: int) -> list[Path]:
+    """The /proc folders of a process and its live children (a worker and its pool)."""
+    found = []
+    for folder in Path("/proc").iterdir():
+        if not folder.name.isdigit():
+            continue
+        try:
+            parent = (folder / "stat").read_text().rsplit(")", 1)[1].split()[1]
+        except (OSError, IndexError):
+            continue
+        if folder.name == str(pid) or parent == str(pid):
+            found.append(folder)
+    return found
+
+
 def _tree_cpu_s(pid: int) -> float:
-    """CPU seconds of a process and its live children, from /proc."""
+    """CPU seconds of a process and its live children."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for folder in process_tree(pid):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
-            continue
-        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1] is the parent
-            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            continue  # ended since it was found
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
     return total

@@ -16,9 +16,8 @@ import argparse
 import json
 import subprocess
 import time
-from pathlib import Path
 
-from benchmarks.harness import BIN, clean, environment, redis_url, workers
+from benchmarks.harness import BIN, clean, environment, process_tree, redis_url, workers
 from omega_tasks.catalog import busy_queues
 from omega_tasks.config import Settings
 from omega_tasks.store import Store
@@ -29,16 +28,13 @@ MEAN_RATE = 4.0  # the simulator's long-run trades per second
 def rss_kb(pid: int) -> int:
     """Resident memory of a process and its children, in kB."""
     total = 0
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
+    for folder in process_tree(pid):
         try:
-            status = (proc / "status").read_text()
+            status = (folder / "status").read_text()
         except OSError:
-            continue
+            continue  # ended since it was found
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if proc.name == str(pid) or fields.get("PPid", "").strip() == str(pid):
-            total += int(fields.get("VmRSS", "0 kB").split()[0])
+        total += int(fields.get("VmRSS", "0 kB").split()[0])
     return total
 
 
