@@ -76,6 +76,7 @@ def celery_app(settings: Settings) -> OmegaApp:
         worker_enable_soft_shutdown_on_idle=True,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
+        broker_transport="omega_tasks.transport:Transport",
         task_queues=[Queue(q) for q in ALL_QUEUES],
         task_default_queue="maintenance",
         # an exact name wins over the patterns: retraining does not wait behind predictions

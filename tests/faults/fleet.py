@@ -91,25 +91,16 @@ def environment(settings: Settings) -> dict[str, str]:
 
 
 class Workers:
-    """``celery worker`` processes on the given queues, each its own node.
+    """``celery worker`` processes on the given queues, each its own node."""
 
-    With ``supervise``, a worker that exits on its own is started again, as systemd, a
-    container restart policy or any process supervisor would: a Celery worker can exit when
-    its broker connection drops at the wrong moment, and a fleet runs it supervised.
-    """
-
-    def __init__(self, settings: Settings, queues: Sequence[str], supervise: bool = False):
+    def __init__(self, settings: Settings, queues: Sequence[str]):
         self.settings = settings
         self.queues = list(queues)
-        self.supervise = supervise
         self.procs: list[subprocess.Popen[bytes]] = []
         self.started = 0
-        self.restarts = 0
         self.concurrency = 1
-        self._stopping = False
 
     def start(self, count: int = 1, concurrency: int = 1) -> None:
-        self._stopping = False
         self.concurrency = concurrency
         for _ in range(count):
             self._spawn()
@@ -124,16 +115,7 @@ class Workers:
             env=environment(self.settings), start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs.append(proc)
-        if self.supervise:
-            threading.Thread(target=self._watch, args=(proc,), daemon=True).start()
         return proc
-
-    def _watch(self, proc: subprocess.Popen[bytes]) -> None:
-        proc.wait()
-        if not self._stopping and proc in self.procs:
-            self.procs.remove(proc)
-            self.restarts += 1
-            self._spawn()
 
     def wait_ready(self, timeout_s: float = 60) -> None:
         """Block until every running worker answers a ping."""
@@ -144,9 +126,12 @@ class Workers:
             if time.monotonic() > deadline:
                 raise RuntimeError("workers did not answer a ping")
 
+    def alive(self) -> int:
+        """How many of the worker processes started are still running."""
+        return sum(1 for proc in self.procs if proc.poll() is None)
+
     def kill(self) -> None:
         """SIGKILL every worker process and its children, as a crash would."""
-        self._stopping = True
         for proc in self.procs:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -154,7 +139,6 @@ class Workers:
         self.procs = []
 
     def stop(self) -> None:
-        self._stopping = True
         for proc in self.procs:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)

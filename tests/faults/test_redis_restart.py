@@ -18,8 +18,8 @@ def test_a_redis_fault_mid_replay_is_ridden_out_with_nothing_lost(market, fault)
                             visibility_timeout_s=5, task_retries=8)
         store = Store.connect(settings)
         app = celery_app(settings)
-        workers = Workers(settings, [*busy_queues(settings.queues), "maintenance"],
-                          supervise=True)
+        # Not supervised: a worker must ride out the fault itself, never exit.
+        workers = Workers(settings, [*busy_queues(settings.queues), "maintenance"])
         workers.start(1, concurrency=2)
         try:
             settle(store, feed(store, app, market, batch_max=200))
@@ -40,6 +40,7 @@ def test_a_redis_fault_mid_replay_is_ridden_out_with_nothing_lost(market, fault)
 
             report = feed(store, app, market, batch_max=200, on_batch=fault_midway)
             assert report.trades == len(market)
+            assert workers.alive() == 1, "the worker exited on the fault"
             catch_up(settings)
             settle(store, report)
             assert outcome(store) == expected
