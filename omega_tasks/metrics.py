@@ -193,6 +193,7 @@ class WorkerEndpoint:
 
     def __init__(self) -> None:
         self.metrics: WorkerMetrics | None = None
+        self.registry: CollectorRegistry | None = None
         self.folder = ""
         self.server: Any = None
 
@@ -213,14 +214,19 @@ class WorkerEndpoint:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = self.folder
         values.ValueClass = values.MultiProcessValue()
         self.metrics = WorkerMetrics()
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=self.folder)
-        self.server = serve(settings, registry)
+        self.registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(self.registry, path=self.folder)
         for signal, handler in ((signals.task_prerun, self.metrics.prerun),
                                 (signals.task_postrun, self.metrics.postrun),
                                 (signals.task_failure, self.metrics.failure),
                                 (signals.task_retry, self.metrics.retry)):
             signal.connect(handler, weak=False)
+
+    def ready(self, sender: Any = None, **_: Any) -> None:
+        """Serve once the worker is up: by then a SIGTERM stops it cleanly (see ``stop``), so
+        no one who saw the endpoint can stop the worker before it would clean up."""
+        if self.registry is not None and self.server is None:
+            self.server = serve(sender.app.settings, self.registry)
 
     def stop(self, **_: Any) -> None:
         if self.server is not None:
@@ -279,6 +285,7 @@ def install(app: OmegaApp) -> None:
     """Hook the worker and beat metrics into this app's processes (``celery -A omega_tasks``)."""
     endpoint = WorkerEndpoint()
     signals.worker_init.connect(endpoint.start, weak=False)
+    signals.worker_ready.connect(endpoint.ready, weak=False)
     signals.worker_shutdown.connect(endpoint.stop, weak=False)
 
     def beat_started(sender: Any = None, **_: Any) -> None:
