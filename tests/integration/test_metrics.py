@@ -90,8 +90,14 @@ def run_fleet(env, tmp_path, app):
                            >= TRADES for q in ANALYSIS_QUEUES), 90,
              "the worker to analyse every trade on every queue")
         app.send_task("omega.traps.analyse", args=(b"not a batch",), queue="traps")
+        # One scrape reads each process's files in turn, so a task being counted may show in
+        # one metric and not yet in the next: wait for every task's every count to land.
         worked = poll(lambda: scrape(worker_port),
-                      lambda s: total(s, "omega_worker_dead_letters_total") >= 1, 30,
+                      lambda s: total(s, "omega_worker_dead_letters_total") >= 1
+                      and all(value(s, "omega_worker_task_seconds_count",
+                                    task=f"omega.{q}.analyse")
+                              == value(s, "omega_worker_trade_to_result_seconds_count", queue=q)
+                              + (q == "traps") for q in ANALYSIS_QUEUES), 30,
                       "the worker to dead-letter the batch that does not decode")
         fleet = poll(lambda: scrape(beat_port),
                      lambda s: total(s, "omega_fleet_snapshot_lag_trades") == 0
