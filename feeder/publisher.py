@@ -9,11 +9,10 @@ from collections.abc import Sequence
 from celery import Celery
 
 from feeder.retry import with_backoff
-from omega_tasks.catalog import task_name
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.types import Bar
-from omega_tasks.keys import SymbolKeys
 from omega_tasks.messages import Batch
+from omega_tasks.names import SymbolKeys, analyse_task
 from omega_tasks.store import Store
 
 
@@ -55,7 +54,7 @@ class Publisher:
     def _send(self, blob: bytes) -> None:
         with self.app.producer_or_acquire() as producer:
             for queue in self.queues:  # results live in the store: no result subscription
-                self.app.send_task(task_name(queue), args=(blob,), queue=queue,
+                self.app.send_task(analyse_task(queue), args=(blob,), queue=queue,
                                    producer=producer, ignore_result=True)
 
     def _clock(self, k: SymbolKeys) -> BarClock:

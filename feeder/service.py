@@ -20,8 +20,8 @@ from feeder.retry import with_backoff
 from feeder.sequencer import Gap, Sequencer
 from feeder.sources import Connection, Item, Liquidated, Quote, Rejected, Source
 from omega_tasks.core.types import Finding, Liquidation
-from omega_tasks.keys import SymbolKeys
 from omega_tasks.messages import Batch, Event, Tick
+from omega_tasks.names import FEED, SymbolKeys
 from omega_tasks.store import Store
 
 log = logging.getLogger(__name__)
@@ -220,7 +220,7 @@ class Feeder:
             "before_ms": gap.before_ms, "after_ms": gap.after_ms,
         }
         k = self.store.symbol(gap.exchange, gap.symbol)
-        event = Event.of(gap.exchange, gap.symbol, "feed",
+        event = Event.of(gap.exchange, gap.symbol, FEED,
                          Finding("gap", gap.first_id, gap.after_ms, evidence))
         with_backoff("recording gap", lambda: self.store.record_gap(k, event, closed), self.stop)
         return filled

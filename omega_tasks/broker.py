@@ -12,9 +12,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from celery import Celery
-from kombu.entity import Queue
+from kombu.entity import Queue as KombuQueue
 
-from omega_tasks.config import ALL_QUEUES, Settings
+from omega_tasks.config import Settings
+from omega_tasks.names import ALL_QUEUES, Queue, TaskName
 from omega_tasks.store import Store
 
 
@@ -77,10 +78,10 @@ def celery_app(settings: Settings) -> OmegaApp:
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
         broker_transport="omega_tasks.transport:Transport",
-        task_queues=[Queue(q) for q in ALL_QUEUES],
-        task_default_queue="maintenance",
+        task_queues=[KombuQueue(q) for q in ALL_QUEUES],
+        task_default_queue=Queue.MAINTENANCE,
         # an exact name wins over the patterns: retraining does not wait behind predictions
-        task_routes={"omega.ml.retrain": {"queue": "maintenance"}}
+        task_routes={TaskName.RETRAIN: {"queue": Queue.MAINTENANCE}}
         | {f"omega.{q}.*": {"queue": q} for q in ALL_QUEUES},
         task_create_missing_queues=False,
         worker_hijack_root_logger=False,

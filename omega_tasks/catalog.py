@@ -10,6 +10,7 @@ from omega_tasks.core.ml_analysis import PredictionAnalysis
 from omega_tasks.core.sweeps import HighFreqAnalysis, TrapAnalysis
 from omega_tasks.core.threshold import ThresholdAnalysis
 from omega_tasks.core.trends import TrendAnalysis
+from omega_tasks.names import Queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +18,7 @@ class AnalysisSpec:
     """An analysis and the queue whose workers run it."""
 
     kind: type[Analysis]
-    queue: str
+    queue: Queue
 
     @property
     def name(self) -> str:
@@ -25,12 +26,12 @@ class AnalysisSpec:
 
 
 CATALOG: tuple[AnalysisSpec, ...] = (
-    AnalysisSpec(ThresholdAnalysis, "trends"),
-    AnalysisSpec(TrendAnalysis, "trends"),
-    AnalysisSpec(FibAnalysis, "fib"),
-    AnalysisSpec(TrapAnalysis, "traps"),
-    AnalysisSpec(HighFreqAnalysis, "highfreq"),
-    AnalysisSpec(PredictionAnalysis, "ml"),
+    AnalysisSpec(ThresholdAnalysis, Queue.TRENDS),
+    AnalysisSpec(TrendAnalysis, Queue.TRENDS),
+    AnalysisSpec(FibAnalysis, Queue.FIB),
+    AnalysisSpec(TrapAnalysis, Queue.TRAPS),
+    AnalysisSpec(HighFreqAnalysis, Queue.HIGHFREQ),
+    AnalysisSpec(PredictionAnalysis, Queue.ML),
 )
 
 
@@ -42,8 +43,3 @@ def on_queue(queue: str) -> tuple[AnalysisSpec, ...]:
 def busy_queues(allowed: tuple[str, ...]) -> tuple[str, ...]:
     """Return the queues in ``allowed`` that have at least one analysis."""
     return tuple(q for q in allowed if on_queue(q))
-
-
-def task_name(queue: str) -> str:
-    """Return the name of the task that analyses a batch on ``queue``."""
-    return f"omega.{queue}.analyse"

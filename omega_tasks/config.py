@@ -16,10 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from omega_tasks.errors import ConfigError
+from omega_tasks.names import ANALYSIS_QUEUES
 
 PREFIX = "OMEGA_"
-ANALYSIS_QUEUES = ("traps", "highfreq", "fib", "trends", "ml")
-ALL_QUEUES = (*ANALYSIS_QUEUES, "maintenance")
 REDIS_SCHEMES = ("redis", "rediss", "unix", "redis+socket")
 EMBEDDED_MODES = ("auto", "never", "always")
 

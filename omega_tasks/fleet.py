@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from omega_tasks.broker import OmegaApp
 from omega_tasks.catalog import CATALOG
-from omega_tasks.config import ALL_QUEUES
 from omega_tasks.health import FeedHealth
+from omega_tasks.names import ALL_QUEUES
 from omega_tasks.store import Store
 
 

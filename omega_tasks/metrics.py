@@ -169,12 +169,14 @@ class WorkerMetrics:
         started = self._started.pop(task_id, None)
         if started is not None:
             self.task_s.labels(task.name).observe(time.perf_counter() - started)
-        if not (isinstance(retval, dict) and task.name.endswith(".analyse")):
+        if not isinstance(retval, dict):
             return
         if "dead_letter" in retval:
             self.dead_letters.labels(task.name, reason_class(retval["dead_letter"])).inc()
             return
-        queue = task.name.split(".")[1]
+        queue = retval.get("queue")
+        if queue is None:  # not an analysis task
+            return
         self.ticks.labels(queue).inc(retval["trades"])
         self.latency_s.labels(queue).observe((time.time_ns() - retval["received_ns"]) / 1e9)
         for detector, kinds in retval.get("kinds", {}).items():

@@ -22,7 +22,7 @@ import skops.io as sio
 from omega_tasks.core.ml import ModelParams, TrendModel
 from omega_tasks.core.ml_patterns import Patterns
 from omega_tasks.errors import ModelRejected
-from omega_tasks.keys import SymbolKeys
+from omega_tasks.names import SymbolKeys
 
 # sklearn internals of a calibrated classifier, on top of what skops trusts by default
 TRUSTED = frozenset({

@@ -24,9 +24,9 @@ from omega_tasks.core.analysis import Fold
 from omega_tasks.core.ml_analysis import PredictionAnalysis
 from omega_tasks.core.types import MINUTE_MS, Finding
 from omega_tasks.errors import HistoryTrimmed
-from omega_tasks.keys import SymbolKeys
 from omega_tasks.messages import Batch, Event, snapshot_json
 from omega_tasks.models import ModelCache, ModelStore
+from omega_tasks.names import SymbolKeys
 from omega_tasks.store import Store, minute_of
 
 log = logging.getLogger(__name__)

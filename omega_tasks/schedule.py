@@ -13,6 +13,8 @@ from typing import Any
 
 from celery.schedules import crontab
 
+from omega_tasks.names import FIB, THRESHOLD, TREND, TaskName
+
 # A 1m bar closes at the first trade of the next minute, which reaches Redis within a batch
 # interval: a job about a close waits this long past the boundary, so the close is stored.
 CLOSE_LAG_S = 5.0
@@ -79,19 +81,18 @@ def on_close(minutes: int, lag_s: float = CLOSE_LAG_S) -> AfterClose:
 
 
 JOBS: tuple[Job, ...] = (
-    Job("feed health", "omega.maintenance.check_feeds", 15.0),
-    Job("catch up", "omega.maintenance.catch_up", 60.0),
-    Job("trim", "omega.maintenance.trim", 300.0),
-    Job("harmony", "omega.maintenance.harmony", 15.0),
+    Job("feed health", TaskName.CHECK_FEEDS, 15.0),
+    Job("catch up", TaskName.CATCH_UP, 60.0),
+    Job("trim", TaskName.TRIM, 300.0),
+    Job("harmony", TaskName.HARMONY, 15.0),
     # Catch-ups at bar closes: the trade after a close normally brings these analyses up to
     # date; the job covers a task that is behind or was lost. Every higher-timeframe close is
     # also a 1m close, and 5m closes include every 15m, 1h and 4h close, where fib levels move.
-    Job("trend at bar closes", "omega.maintenance.catch_up", on_close(1),
-        (("analyses", ("threshold", "trend")),)),
-    Job("fib at bar closes", "omega.maintenance.catch_up", on_close(5), (("analyses", ("fib",)),)),
+    Job("trend at bar closes", TaskName.CATCH_UP, on_close(1), (("analyses", (THRESHOLD, TREND)),)),
+    Job("fib at bar closes", TaskName.CATCH_UP, on_close(5), (("analyses", (FIB,)),)),
     # On queue maintenance, so a backlog of predictions on queue ml does not delay it: the
     # trend model retrained on the latest window, well inside its expiry.
-    Job("retrain trend model", "omega.ml.retrain", on_close(60)),
+    Job("retrain trend model", TaskName.RETRAIN, on_close(60)),
 )
 
 

@@ -21,8 +21,8 @@ from omega_tasks.config import Settings
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.types import MINUTE_MS, Bar, Liquidation, Trades
 from omega_tasks.errors import HistoryTrimmed
-from omega_tasks.keys import Keys, SymbolKeys
 from omega_tasks.messages import Batch, Event
+from omega_tasks.names import Keys, SymbolKeys
 
 
 def _script(name: str) -> str:

@@ -17,6 +17,7 @@ import redis
 from omega_tasks.config import Settings
 from omega_tasks.embedded import answers, embedded_redis
 from omega_tasks.inprocess import worker_thread
+from omega_tasks.names import ALL_QUEUES
 from omega_tasks.store import Store
 from omega_tasks.tasks import create_worker_app
 
@@ -89,7 +90,5 @@ def app(settings: Settings, store: Store):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def worker(app):  # type: ignore[no-untyped-def]
     """A real Celery worker (thread pool) on every queue, in this process."""
-    from omega_tasks.config import ALL_QUEUES
-
     with worker_thread(app, ALL_QUEUES, concurrency=2) as running:
         yield running

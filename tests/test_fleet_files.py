@@ -14,7 +14,8 @@ from celery.bin.celery import celery as celery_cli
 from flower.options import options as flower_options
 
 from omega_tasks.cli import parser as omega_parser
-from omega_tasks.config import ALL_QUEUES, Settings
+from omega_tasks.config import Settings
+from omega_tasks.names import ALL_QUEUES
 from tests.conftest import ROOT
 
 DOCKER = ROOT / "docker"

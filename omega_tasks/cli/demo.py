@@ -21,6 +21,7 @@ from omega_tasks.config import Settings, redact_url
 from omega_tasks.embedded import redis_for
 from omega_tasks.errors import OmegaError
 from omega_tasks.inprocess import worker_thread
+from omega_tasks.names import Queue, TaskName
 from omega_tasks.report.chart import render
 from omega_tasks.report.summary import summarise
 from omega_tasks.store import Store
@@ -55,9 +56,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         analyses = [spec.name for spec in CATALOG if spec.queue in queues]
         progress = Progress(total)
         started = time.monotonic()
-        with worker_thread(app, (*queues, "maintenance"), concurrency=args.workers):
-            if args.history_hours > 0 and "ml" in queues:  # what beat sends every hour
-                app.send_task("omega.ml.retrain").get(timeout=300, disable_sync_subtasks=False)
+        with worker_thread(app, (*queues, Queue.MAINTENANCE), concurrency=args.workers):
+            if args.history_hours > 0 and Queue.ML in queues:  # what beat sends every hour
+                app.send_task(TaskName.RETRAIN).get(timeout=300, disable_sync_subtasks=False)
             feeder = Feeder(
                 store,
                 Publisher(store, app, queues, stop),
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             if not done:
                 raise OmegaError("the analyses did not finish in time; see the worker log")
             # what beat sends every 15 s, once the analyses it reads are done
-            app.send_task("omega.maintenance.harmony").get(
+            app.send_task(TaskName.HARMONY).get(
                 timeout=30, disable_sync_subtasks=False)  # the in-process worker sets the flag
         bars = [b for b in store.bars(k) if b.open_ms >= params.start_ms]  # not the history
         events = store.events(k)

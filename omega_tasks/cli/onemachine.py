@@ -22,6 +22,7 @@ from omega_tasks.cli.signals import stop_on_signals
 from omega_tasks.config import Settings, redact_url
 from omega_tasks.embedded import redis_for
 from omega_tasks.inprocess import worker_thread
+from omega_tasks.names import Queue
 from omega_tasks.store import Store
 from omega_tasks.tasks import create_worker_app
 
@@ -58,7 +59,7 @@ def run_here(
         queues = busy_queues(live.queues)
         analyses = [spec.name for spec in CATALOG if spec.queue in queues]
         started = time.monotonic()
-        with worker_thread(app, (*queues, "maintenance"), concurrency=workers):
+        with worker_thread(app, (*queues, Queue.MAINTENANCE), concurrency=workers):
             feeder = Feeder(store, Publisher(store, app, queues, signalled),
                             MicroBatcher(live.batch_max, live.batch_ms / 1000),
                             backfill=backfill(store) if backfill else None, observer=observer)

@@ -25,6 +25,7 @@ from omega_tasks.fleet import (
     symbol_views,
     workers_by_queue,
 )
+from omega_tasks.names import Queue
 from omega_tasks.store import Store
 
 
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     workers: dict[str, list[str]] | None = None
     if not args.no_workers:
         workers = workers_by_queue(app, args.timeout)
-        needed = (*busy_queues(settings.queues), "maintenance")
+        needed = (*busy_queues(settings.queues), Queue.MAINTENANCE)
         problems += queue_problems(needed, workers)
     report: dict[str, Any] = {
         "healthy": not problems,

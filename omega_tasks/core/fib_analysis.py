@@ -21,6 +21,7 @@ from omega_tasks.core.fib_touch import Reactions, Target, Watch, side_of
 from omega_tasks.core.fibonacci import Changes, FibonacciLevels, FibParams
 from omega_tasks.core.threshold import DynamicThreshold, ThresholdParams
 from omega_tasks.core.types import MINUTE_MS, Bar, Finding
+from omega_tasks.names import FIB
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class TouchParams:
 class FibAnalysis(Analysis):
     """Fibonacci levels, confluence zones and golden legs per symbol, with touches and reactions."""
 
-    name = "fib"
+    name = FIB
     version = 2
 
     def __init__(self, params: FibParams | None = None, touch: TouchParams | None = None,

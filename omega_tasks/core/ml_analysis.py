@@ -21,6 +21,7 @@ from omega_tasks.core.analysis import Analysis
 from omega_tasks.core.ml_features import WINDOW, BarColumns, latest_features, shapes
 from omega_tasks.core.ml_labels import CLASS_NAMES, CLASSES
 from omega_tasks.core.types import Bar, Finding
+from omega_tasks.names import PREDICTION
 
 if TYPE_CHECKING:  # the fold runs without scikit-learn until a model is handed over
     from omega_tasks.core.ml import TrendModel
@@ -35,7 +36,7 @@ TOO_NEW = "model newer than bar"
 class PredictionAnalysis(Analysis):
     """Calibrated up / neither / down probabilities and a pattern id per closed 1m bar."""
 
-    name = "prediction"
+    name = PREDICTION
     wants_trades = False
 
     def __init__(self) -> None:

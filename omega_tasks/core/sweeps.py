@@ -23,6 +23,7 @@ from omega_tasks.core.swings import Fractal, ZigZag
 from omega_tasks.core.threshold import DynamicThreshold, ThresholdParams
 from omega_tasks.core.traps import GRAB, TRAP, Context, TrapParams, TrapRules
 from omega_tasks.core.types import Bar, Finding, Liquidation
+from omega_tasks.names import HIGHFREQ, TRAPS
 
 TRAP_KINDS = frozenset((*GRAB.values(), *TRAP.values()))
 HF_KINDS = frozenset((ON, OFF))
@@ -201,12 +202,12 @@ class _SweepAnalysis(Analysis):
 class TrapAnalysis(_SweepAnalysis):
     """Liquidity grabs and bull/bear traps (queue ``traps``)."""
 
-    name = "traps"
+    name = TRAPS
     kinds = TRAP_KINDS
 
 
 class HighFreqAnalysis(_SweepAnalysis):
     """High-frequency trap mode on and off (queue ``highfreq``)."""
 
-    name = "highfreq"
+    name = HIGHFREQ
     kinds = HF_KINDS

@@ -18,6 +18,7 @@ from omega_tasks.core.analysis import Analysis
 from omega_tasks.core.indicators import Atr, Ewm
 from omega_tasks.core.regime import RegimeChange, RegimeTracker
 from omega_tasks.core.types import Bar, Finding
+from omega_tasks.names import THRESHOLD
 
 REGIME_MINUTES = 5
 
@@ -145,7 +146,7 @@ class DynamicThreshold:
 class ThresholdAnalysis(Analysis):
     """The dynamic threshold and volatility state, as a snapshot per symbol."""
 
-    name = "threshold"
+    name = THRESHOLD
     version = 2
     wants_trades = False
 

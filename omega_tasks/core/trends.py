@@ -22,6 +22,7 @@ from omega_tasks.core.bars import TIMEFRAMES, Resampler
 from omega_tasks.core.indicators import Ewm
 from omega_tasks.core.regime import Regime, RegimeChange
 from omega_tasks.core.types import Bar, Finding
+from omega_tasks.names import TREND
 
 EMA_SPAN = 20
 THRESHOLD_TIMEFRAME = "5m"
@@ -111,7 +112,7 @@ class Frame:
 class TrendAnalysis(Analysis):
     """Trend and regime on every timeframe, from closed 1m bars."""
 
-    name = "trend"
+    name = TREND
     wants_trades = False
 
     def __init__(self) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from omega_tasks.core.bars import TIMEFRAMES
 from omega_tasks.core.fibonacci import GOLDEN, RATIOS
 from omega_tasks.messages import Event
+from omega_tasks.names import FIB
 
 ZONES_SHOWN = 5
 
@@ -37,7 +38,7 @@ def fib_lines(snapshot: tuple[int, dict[str, Any]] | None, events: Sequence[Even
         members = ", ".join(f"{tf} {ratio:g}" for tf, ratio, _ in zone["members"])
         lines.append(f"  {zone['lo']:,.1f} – {zone['hi']:,.1f}  score {zone['score']:g}  "
                      f"({members})")
-    golden = [e for e in events if e.detector == "fib" and e.kind == "golden_leg"]
+    golden = [e for e in events if e.detector == FIB and e.kind == "golden_leg"]
     lines += ["", f"Golden legs: {len(golden)}"]
     for e in golden[-ZONES_SHOWN:]:
         ev = e.evidence

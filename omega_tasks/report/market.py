@@ -6,7 +6,7 @@ from typing import Any
 
 from omega_tasks.core.bars import TIMEFRAMES
 from omega_tasks.core.harmony import SIGNALS
-from omega_tasks.keys import SymbolKeys
+from omega_tasks.names import HARMONY, TREND, SymbolKeys
 from omega_tasks.store import Store
 
 ARROWS = {1: "up", -1: "down", 0: "flat"}
@@ -15,7 +15,7 @@ ARROWS = {1: "up", -1: "down", 0: "flat"}
 def market_lines(store: Store, k: SymbolKeys) -> list[str]:
     """Return the trend table and the harmony line, for what the snapshots hold."""
     lines: list[str] = []
-    trend = store.snapshot(k, "trend")
+    trend = store.snapshot(k, TREND)
     if trend is not None:
         view = trend[1]
         alignment = view.get("alignment")
@@ -28,7 +28,7 @@ def market_lines(store: Store, k: SymbolKeys) -> list[str]:
             lines.append(f"  {tf:<5} {direction:<9}  {_num(frame['adx14'], '5.1f')}  "
                          f"{_num(frame['chop14'], '6.1f')}  {_num(frame['vol_rank'], '8.2f')}"
                          f"  {frame['regime']}")
-    harmony = store.snapshot(k, "harmony")
+    harmony = store.snapshot(k, HARMONY)
     if harmony is not None:
         view = harmony[1]
         signals = view["signals"]

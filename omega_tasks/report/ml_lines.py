@@ -6,9 +6,9 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from omega_tasks.keys import SymbolKeys
 from omega_tasks.messages import Event
 from omega_tasks.models import ModelStore
+from omega_tasks.names import PREDICTION, SymbolKeys
 from omega_tasks.store import Store
 
 
@@ -43,8 +43,8 @@ def model_lines(store: Store, k: SymbolKeys, events: Sequence[Event]) -> list[st
     else:
         lines.append(f"  walk-forward: {metrics.get('note', 'not measured')}")
     said = Counter(str(e.evidence.get("to")) for e in events
-                   if e.detector == "prediction" and e.kind == "prediction_change")
-    stops = [e for e in events if e.detector == "prediction" and e.kind == "prediction_stopped"]
+                   if e.detector == PREDICTION and e.kind == "prediction_change")
+    stops = [e for e in events if e.detector == PREDICTION and e.kind == "prediction_stopped"]
     runs = ", ".join(f"{cls} {n}" for cls, n in sorted(said.items())) or "none"
     lines.append(f"  prediction changes: {runs}"
                  + (f"; stopped at {_utc(stops[-1].time_ms)} UTC "

@@ -7,7 +7,7 @@ from typing import Any
 
 from feeder.service import FeedReport
 from feeder.sources.simulator import Simulation
-from omega_tasks.keys import SymbolKeys
+from omega_tasks.names import FIB, SymbolKeys
 from omega_tasks.report.fib_lines import fib_lines
 from omega_tasks.report.market import market_lines
 from omega_tasks.report.ml_lines import model_lines
@@ -55,7 +55,7 @@ def summarise(
                  if key not in ("analysis", "exchange", "symbol") and _scalar(v)]
         lines.append(f"  {name:<10} " + "  ".join(facts))
     lines += market_lines(store, k)
-    lines += fib_lines(store.snapshot(k, "fib"), events)
+    lines += fib_lines(store.snapshot(k, FIB), events)
     lines += model_lines(store, k, events)
     return "\n".join(lines)
 

@@ -9,10 +9,10 @@ import redis
 from celery import Task
 
 from omega_tasks.broker import OmegaApp
-from omega_tasks.catalog import AnalysisSpec, on_queue, task_name
-from omega_tasks.config import ANALYSIS_QUEUES
+from omega_tasks.catalog import AnalysisSpec, on_queue
 from omega_tasks.errors import DecodeError, TransientError
 from omega_tasks.messages import Batch
+from omega_tasks.names import ANALYSIS_QUEUES, analyse_task
 from omega_tasks.runner import Folds, run
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ def _register(app: OmegaApp, queue: str, specs: tuple[AnalysisSpec, ...]) -> Non
             return {"dead_letter": exc.reason}
         outcomes = [run(app.store, spec, batch, folds) for spec in specs]
         return {
+            "queue": queue,
             "exchange": batch.exchange,
             "symbol": batch.symbol,
             "trades": len(batch),
@@ -51,7 +52,7 @@ def _register(app: OmegaApp, queue: str, specs: tuple[AnalysisSpec, ...]) -> Non
     analyse.__doc__ = f"Run {', '.join(s.name for s in specs)} over a batch of trades."
     app.task(
         analyse,
-        name=task_name(queue),
+        name=analyse_task(queue),
         bind=True,
         shared=False,
         ignore_result=True,

@@ -16,10 +16,11 @@ from omega_tasks.core.sweeps import TRAP_KINDS
 from omega_tasks.core.types import Finding
 from omega_tasks.health import FeedHealth
 from omega_tasks.messages import Event, snapshot_json
+from omega_tasks.names import FEED, FIB, HARMONY, PREDICTION, THRESHOLD, TRAPS, TREND, TaskName
 from omega_tasks.runner import run
 
 log = logging.getLogger(__name__)
-HARMONY_INPUTS = ("trend", "threshold", "fib", "traps", "prediction")
+HARMONY_INPUTS = (TREND, THRESHOLD, FIB, TRAPS, PREDICTION)
 RECENT_EVENTS = 2_000  # newest events searched for traps: hours of them on a busy symbol
 RETRY: dict[str, Any] = {
     "bind": True,
@@ -70,7 +71,7 @@ def register(app: OmegaApp) -> None:
             stale[k.member] = round(health.age_s, 1)
             evidence = {"last_trade_id": health.last_trade_id, "limit_s": limit_s,
                         "age_s": round(health.age_s, 3)}
-            event = Event.of(exchange, symbol, "feed",
+            event = Event.of(exchange, symbol, FEED,
                              Finding("stale", health.last_trade_id, health.last_trade_ms,
                                      evidence))
             if store.add_events(k, [event]):
@@ -101,19 +102,19 @@ def register(app: OmegaApp) -> None:
                 continue
             traps = [(e.time_ms, e.kind, int(e.evidence.get("direction", 0)))
                      for e in store.events(k, RECENT_EVENTS)
-                     if e.detector == "traps" and e.kind in TRAP_KINDS]
+                     if e.detector == TRAPS and e.kind in TRAP_KINDS]
             reading = harmony_rule.read({n: view for n, (_, view) in found.items()}, traps)
             if reading is None:
                 continue
             covered = {name: last for name, (last, _) in found.items()}
             view = reading.view() | {
-                "analysis": "harmony", "exchange": exchange, "symbol": symbol,
+                "analysis": HARMONY, "exchange": exchange, "symbol": symbol,
                 "covered": covered, "last_trade_id": max(covered.values()),
             }
-            store.put_reading(k, "harmony", covered, snapshot_json(view))
+            store.put_reading(k, HARMONY, covered, snapshot_json(view))
             scores[k.member] = reading.score
         return scores
 
-    for fn in (catch_up, check_feeds, trim, harmony):
-        app.task(fn, name=f"omega.maintenance.{fn.__name__}",
-                 max_retries=app.settings.task_retries, **RETRY)
+    for name, fn in ((TaskName.CATCH_UP, catch_up), (TaskName.CHECK_FEEDS, check_feeds),
+                     (TaskName.TRIM, trim), (TaskName.HARMONY, harmony)):
+        app.task(fn, name=name, max_retries=app.settings.task_retries, **RETRY)

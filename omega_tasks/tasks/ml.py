@@ -23,8 +23,8 @@ from omega_tasks.core.ml_features import WINDOW
 from omega_tasks.core.ml_walkforward import summary, walk_forward
 from omega_tasks.core.types import MINUTE_MS
 from omega_tasks.errors import ModelRejected
-from omega_tasks.keys import SymbolKeys
 from omega_tasks.models import ModelStore
+from omega_tasks.names import SymbolKeys, TaskName
 from omega_tasks.store import Store
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,6 @@ def register(app: OmegaApp) -> None:
                 done[k.member] = {"skipped": str(exc)}
         return done
 
-    app.task(retrain, name="omega.ml.retrain", bind=True, shared=False, ignore_result=False,
+    app.task(retrain, name=TaskName.RETRAIN, bind=True, shared=False, ignore_result=False,
              autoretry_for=(redis.ConnectionError, redis.TimeoutError), retry_backoff=True,
              max_retries=app.settings.task_retries)

@@ -5,7 +5,8 @@ import threading
 import pytest
 from celery.signals import task_postrun
 
-from omega_tasks.catalog import busy_queues, task_name
+from omega_tasks.catalog import busy_queues
+from omega_tasks.names import analyse_task
 from tests.pipeline import feed, outcome, settle
 from tests.support import walk
 
@@ -83,7 +84,7 @@ def test_a_task_delivered_twice_changes_nothing(store, app, worker, finished):
     baseline = finished.count
     for blob in blobs:
         for queue in queues:
-            app.send_task(task_name(queue), args=(blob,), queue=queue)
+            app.send_task(analyse_task(queue), args=(blob,), queue=queue)
     finished.wait_for(baseline + len(blobs) * len(queues))
     assert outcome(store) == before
 
@@ -91,11 +92,11 @@ def test_a_task_delivered_twice_changes_nothing(store, app, worker, finished):
 def test_a_batch_that_does_not_decode_is_dead_lettered_not_retried(store, app, worker, finished):
     queue = busy_queues(app.settings.queues)[0]
     baseline = finished.count
-    app.send_task(task_name(queue), args=(b"\x93not a batch",), queue=queue)
+    app.send_task(analyse_task(queue), args=(b"\x93not a batch",), queue=queue)
     finished.wait_for(baseline + 1)
     (letter,) = store.dead_letters()
     assert letter["raw"] == b"\x93not a batch"
-    assert letter["source"] == task_name(queue).encode()
+    assert letter["source"] == analyse_task(queue).encode()
     assert b"undecodable" in letter["reason"]
 
 

@@ -13,8 +13,9 @@ import pytest
 import redis
 
 from omega_tasks.catalog import CATALOG
-from omega_tasks.config import ALL_QUEUES, Settings
+from omega_tasks.config import Settings
 from omega_tasks.fleet import queue_depths
+from omega_tasks.names import ALL_QUEUES
 from omega_tasks.store import Store
 from tests.faults.fleet import BIN, free_port
 from tests.scrape import poll, process

@@ -1,7 +1,8 @@
 import pytest
 
-from omega_tasks.config import ANALYSIS_QUEUES, Settings, redact_url
+from omega_tasks.config import Settings, redact_url
 from omega_tasks.errors import ConfigError
+from omega_tasks.names import ANALYSIS_QUEUES
 
 
 def test_defaults_need_no_environment():

@@ -1,4 +1,7 @@
-"""The Redis key schema, in one place.
+"""Every name Omega's processes agree on: analyses, detectors, queues, tasks and Redis keys.
+
+It imports nothing of Omega's, so every layer, the pure core included, reads its names here
+and no name is typed twice.
 
 Per symbol, under ``{prefix}:{exchange}:{symbol}:``
 
@@ -14,13 +17,56 @@ Per symbol, under ``{prefix}:{exchange}:{symbol}:``
 
 Shared: ``{prefix}:symbols`` (set of "exchange:symbol"), ``{prefix}:deadletter`` (stream),
 ``{prefix}:beat`` (the lock held by the one running celery beat), ``{prefix}:beat:runs`` (hash:
-when beat last sent each job),
-channels ``{prefix}:events`` (every event) and ``{prefix}:progress`` (checkpoint advances).
+when beat last sent each job), channels ``{prefix}:events`` (every event) and
+``{prefix}:progress`` (checkpoint advances).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+# Analyses. Each name is also its snapshot's, its checkpoints' and its events' detector.
+THRESHOLD = "threshold"
+TREND = "trend"
+FIB = "fib"
+TRAPS = "traps"
+HIGHFREQ = "highfreq"
+PREDICTION = "prediction"
+HARMONY = "harmony"
+FEED = "feed"  # the detector of the feeder's events (gaps) and of beat's (stale feeds)
+
+
+class Queue(StrEnum):
+    """The Celery queues: one per group of analyses an operator scales, and upkeep."""
+
+    TRAPS = "traps"
+    HIGHFREQ = "highfreq"
+    FIB = "fib"
+    TRENDS = "trends"
+    ML = "ml"
+    MAINTENANCE = "maintenance"
+
+
+ANALYSIS_QUEUES: tuple[Queue, ...] = (
+    Queue.TRAPS, Queue.HIGHFREQ, Queue.FIB, Queue.TRENDS, Queue.ML,
+)
+ALL_QUEUES: tuple[Queue, ...] = (*ANALYSIS_QUEUES, Queue.MAINTENANCE)
+
+
+class TaskName(StrEnum):
+    """Tasks sent by name (by beat, the demo, the feeder's peers) besides the analyses'."""
+
+    CATCH_UP = "omega.maintenance.catch_up"
+    CHECK_FEEDS = "omega.maintenance.check_feeds"
+    TRIM = "omega.maintenance.trim"
+    RETRAIN = "omega.ml.retrain"
+    HARMONY = "omega.maintenance.harmony"
+
+
+def analyse_task(queue: str) -> str:
+    """Return the name of the task that analyses a batch on ``queue``."""
+    return f"omega.{queue}.analyse"
 
 
 @dataclass(frozen=True, slots=True)
