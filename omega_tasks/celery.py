@@ -1,5 +1,5 @@
-"""The entry point ``celery -A omega_tasks`` finds: the app, configured from OMEGA_*, with
-the worker and beat metrics endpoints hooked in."""
+"""The entry point ``celery -A omega_tasks`` finds: the worker app, configured from OMEGA_*,
+with the worker and beat metrics endpoints hooked in."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 
 from omega_tasks import metrics
 from omega_tasks.config import Settings
-from omega_tasks.tasks import create_worker_app
+from omega_tasks.worker.app import worker_app
 
-app = create_worker_app(Settings.from_env(os.environ))
+app = worker_app(Settings.from_env(os.environ))
 metrics.install(app)

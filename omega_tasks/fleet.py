@@ -10,11 +10,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from omega_tasks.broker import OmegaApp
 from omega_tasks.catalog import CATALOG
 from omega_tasks.health import FeedHealth
 from omega_tasks.names import ALL_QUEUES
 from omega_tasks.store import Store
+from omega_tasks.worker.app import OmegaApp
 
 
 @dataclass(frozen=True, slots=True)

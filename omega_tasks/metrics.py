@@ -33,10 +33,10 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import start_http_server
 
 from feeder.observer import FeedObserver
-from omega_tasks.broker import OmegaApp
 from omega_tasks.config import Settings
 from omega_tasks.fleet import queue_depths, symbol_views
 from omega_tasks.messages import Batch
+from omega_tasks.worker.app import OmegaApp
 
 log = logging.getLogger(__name__)
 CONNECTION_STATES = ["connecting", "connected", "stale", "reconnecting", "closed"]

@@ -16,10 +16,10 @@ import redis
 
 from omega_tasks.config import Settings
 from omega_tasks.embedded import answers, embedded_redis
-from omega_tasks.inprocess import worker_thread
 from omega_tasks.names import ALL_QUEUES
 from omega_tasks.store import Store
-from omega_tasks.tasks import create_worker_app
+from omega_tasks.worker.app import worker_app
+from omega_tasks.worker.inprocess import worker_thread
 
 MACHINE_REDIS = "redis://127.0.0.1:6379"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -84,7 +84,7 @@ def store(settings: Settings) -> Iterator[Store]:
 @pytest.fixture
 def app(settings: Settings, store: Store):  # type: ignore[no-untyped-def]
     """The Celery app with every Omega task, on the test database."""
-    return create_worker_app(settings)
+    return worker_app(settings)
 
 
 @pytest.fixture

@@ -20,12 +20,12 @@ from omega_tasks.cli.signals import stop_on_signals
 from omega_tasks.config import Settings, redact_url
 from omega_tasks.embedded import redis_for
 from omega_tasks.errors import OmegaError
-from omega_tasks.inprocess import worker_thread
 from omega_tasks.names import Queue, TaskName
 from omega_tasks.report.chart import render
 from omega_tasks.report.summary import summarise
 from omega_tasks.store import Store
-from omega_tasks.tasks import create_worker_app
+from omega_tasks.worker.app import worker_app
+from omega_tasks.worker.inprocess import worker_thread
 
 
 def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         store.forget(k)
         if args.history_hours > 0:
             store.add_bars(k, preceding_bars(params, args.history_hours))
-        app = create_worker_app(live)
+        app = worker_app(live)
         queues = busy_queues(live.queues)
         analyses = [spec.name for spec in CATALOG if spec.queue in queues]
         progress = Progress(total)

@@ -24,7 +24,6 @@ from feeder.sources import Source
 from feeder.sources.replay import TradesSource
 from feeder.sources.simulator import SimulationParams, SimulatorSource, simulate
 from feeder.sources.websocket import WebSocketSource
-from omega_tasks.broker import celery_app
 from omega_tasks.catalog import busy_queues
 from omega_tasks.cli.run import live_source, warm
 from omega_tasks.cli.signals import stop_on_signals
@@ -32,6 +31,7 @@ from omega_tasks.config import Settings, redact_url
 from omega_tasks.errors import ConfigError
 from omega_tasks.metrics import FeedMetrics, serve
 from omega_tasks.store import Store
+from omega_tasks.worker.app import celery_app
 
 
 def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -21,10 +21,10 @@ from omega_tasks.catalog import CATALOG, busy_queues
 from omega_tasks.cli.signals import stop_on_signals
 from omega_tasks.config import Settings, redact_url
 from omega_tasks.embedded import redis_for
-from omega_tasks.inprocess import worker_thread
 from omega_tasks.names import Queue
 from omega_tasks.store import Store
-from omega_tasks.tasks import create_worker_app
+from omega_tasks.worker.app import worker_app
+from omega_tasks.worker.inprocess import worker_thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,7 @@ def run_here(
         store = Store.connect(live)
         if prepare is not None:
             prepare(store)
-        app = create_worker_app(live)
+        app = worker_app(live)
         queues = busy_queues(live.queues)
         analyses = [spec.name for spec in CATALOG if spec.queue in queues]
         started = time.monotonic()

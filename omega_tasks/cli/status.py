@@ -15,7 +15,6 @@ from typing import Any
 import redis
 from kombu.exceptions import OperationalError
 
-from omega_tasks.broker import celery_app
 from omega_tasks.catalog import busy_queues
 from omega_tasks.config import Settings, redact_url
 from omega_tasks.fleet import (
@@ -27,6 +26,7 @@ from omega_tasks.fleet import (
 )
 from omega_tasks.names import Queue
 from omega_tasks.store import Store
+from omega_tasks.worker.app import celery_app
 
 
 def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

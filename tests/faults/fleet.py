@@ -16,8 +16,8 @@ from pathlib import Path
 
 import redis
 
-from omega_tasks.broker import celery_app
 from omega_tasks.config import Settings
+from omega_tasks.worker.app import celery_app
 
 BIN = Path(sys.executable).parent
 

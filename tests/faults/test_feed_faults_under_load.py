@@ -11,8 +11,8 @@ from feeder.publisher import Publisher
 from feeder.rest import backfiller
 from feeder.service import Feeder, FeedReport
 from feeder.sources.websocket import Timing, WebSocketSource
-from omega_tasks.broker import celery_app
 from omega_tasks.catalog import busy_queues
+from omega_tasks.worker.app import celery_app
 from tests.conftest import data_file
 from tests.exchange_server import ExchangeServer, Rest, Script, rest_server, trade_frames
 from tests.faults.fleet import Workers

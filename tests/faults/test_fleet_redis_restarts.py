@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
-from omega_tasks.broker import celery_app
 from omega_tasks.catalog import CATALOG
 from omega_tasks.config import Settings
 from omega_tasks.store import Store
+from omega_tasks.worker.app import celery_app
 from tests.faults.fleet import BIN, environment, private_redis
 from tests.integration.test_procfile import GROUPS, descendants, free_base, honcho, stop
 from tests.scrape import poll, scrape, value

@@ -2,10 +2,10 @@
 
 import pytest
 
-from omega_tasks.broker import celery_app
 from omega_tasks.catalog import busy_queues
 from omega_tasks.config import Settings
 from omega_tasks.store import Store
+from omega_tasks.worker.app import celery_app
 from tests.faults.fleet import Workers, private_redis
 from tests.faults.test_worker_killed import catch_up
 from tests.pipeline import feed, outcome, settle

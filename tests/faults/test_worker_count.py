@@ -1,7 +1,7 @@
 """One worker process or three, batches of 1 or 1,000: the same events and snapshots."""
 
-from omega_tasks.broker import celery_app
 from omega_tasks.catalog import busy_queues
+from omega_tasks.worker.app import celery_app
 from tests.faults.fleet import Workers
 from tests.pipeline import feed, outcome, settle
 

@@ -1,7 +1,7 @@
 """A worker SIGKILLed mid-replay and restarted: the results equal a clean run's."""
 
-from omega_tasks.broker import celery_app
 from omega_tasks.catalog import busy_queues
+from omega_tasks.worker.app import celery_app
 from tests.faults.fleet import Workers
 from tests.pipeline import feed, outcome, settle
 

@@ -2,7 +2,7 @@
 
 import time
 
-from omega_tasks.schedule import JOBS, on_close
+from omega_tasks.worker.schedule import JOBS, on_close
 from tests.integration.test_schedule import store_ticks
 from tests.support import walk
 

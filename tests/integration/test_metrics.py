@@ -3,8 +3,8 @@ prefork worker whose counts come from several child processes, and beat's fleet 
 
 import pytest
 
-from omega_tasks.broker import celery_app
 from omega_tasks.catalog import CATALOG
+from omega_tasks.worker.app import celery_app
 from tests.conftest import data_file
 from tests.exchange_server import ExchangeServer, Rest, Script, rest_server, trade_frames
 from tests.faults.fleet import BIN, environment, free_port

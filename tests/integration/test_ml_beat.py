@@ -2,9 +2,9 @@
 
 import time
 
-from omega_tasks.inprocess import worker_thread
 from omega_tasks.models import ModelStore
-from omega_tasks.schedule import JOBS, beat_schedule, on_close
+from omega_tasks.worker.inprocess import worker_thread
+from omega_tasks.worker.schedule import JOBS, beat_schedule, on_close
 from tests.faults.fleet import beat
 from tests.market import momentum
 from tests.pipeline import feed

@@ -15,11 +15,11 @@ from omega_tasks.catalog import CATALOG
 from omega_tasks.core.ml import Dataset, train
 from omega_tasks.embedded import embedded_redis
 from omega_tasks.errors import ModelRejected
-from omega_tasks.inprocess import worker_thread
 from omega_tasks.models import ModelCache, ModelStore
 from omega_tasks.store import Store
-from omega_tasks.tasks import create_worker_app
-from omega_tasks.tasks.ml import model_params, retrain_symbol
+from omega_tasks.worker.app import worker_app
+from omega_tasks.worker.inprocess import worker_thread
+from omega_tasks.worker.tasks.retrain import model_params, retrain_symbol
 from tests.market import momentum
 from tests.pipeline import feed, settle
 from tests.support import T0, walk
@@ -47,7 +47,7 @@ def _retrain(app):
 
 def test_a_worker_retrains_saves_a_versioned_model_and_an_identical_retrain_adds_none(
         ml_settings, store, history):
-    app = create_worker_app(ml_settings)
+    app = worker_app(ml_settings)
     with worker_thread(app, ("ml", "maintenance"), concurrency=1):
         first = _retrain(app)[history.member]
         again = _retrain(app)[history.member]
@@ -108,7 +108,7 @@ def test_a_previous_model_that_does_not_load_does_not_stop_retraining(
     retrain_symbol(store, models, history, ml_settings, now_ms=1)
     store.redis.hset(history.models, "1:skops", b"not a skops file")
     store.add_bars(history, bars)
-    app = create_worker_app(ml_settings)
+    app = worker_app(ml_settings)
     with worker_thread(app, ("ml", "maintenance"), concurrency=1):
         done = _retrain(app)
     assert done[history.member]["version"] == 2 and done[history.member]["new"] is True
@@ -120,7 +120,7 @@ def test_a_previous_model_that_does_not_load_does_not_stop_retraining(
 
 def test_workers_on_queue_ml_predict_each_closed_bar_with_the_newest_model(
         ml_settings, store, history):
-    app = create_worker_app(ml_settings)
+    app = worker_app(ml_settings)
     with worker_thread(app, ("ml", "maintenance"), concurrency=1):
         _retrain(app)
     with worker_thread(app, ("traps", "highfreq", "fib", "trends", "ml", "maintenance"),
@@ -139,7 +139,7 @@ def test_workers_on_queue_ml_predict_each_closed_bar_with_the_newest_model(
 
 
 def test_no_prediction_comes_from_a_model_past_its_expiry(ml_settings, store, history):
-    app = create_worker_app(ml_settings.replace(ml_expiry_min=5))
+    app = worker_app(ml_settings.replace(ml_expiry_min=5))
     with worker_thread(app, ("traps", "highfreq", "fib", "trends", "ml", "maintenance"),
                        concurrency=2):
         _retrain(app)
@@ -160,7 +160,7 @@ def test_predictions_are_the_same_whatever_the_batch_size(ml_settings, store):
     seen = []
     for prefix, batch_max in (("a", 1000), ("b", 37)):
         settings = ml_settings.replace(key_prefix=f"{ml_settings.key_prefix}-{prefix}")
-        app = create_worker_app(settings)
+        app = worker_app(settings)
         here = Store.connect(settings)
         k = here.symbol("sim", "BTC-USDT")
         here.add_bars(k, momentum(HISTORY_BARS, seed=5, end_ms=T0 - T0 % 60_000,
@@ -178,7 +178,7 @@ def test_predictions_are_the_same_whatever_the_batch_size(ml_settings, store):
 
 def test_a_rejected_model_is_dead_lettered_and_the_fold_predicts_nothing(
         ml_settings, store, history):
-    app = create_worker_app(ml_settings)
+    app = worker_app(ml_settings)
     with worker_thread(app, ("traps", "highfreq", "fib", "trends", "ml", "maintenance"),
                        concurrency=2):
         _retrain(app)
@@ -241,7 +241,7 @@ def test_a_batch_predicted_after_a_later_retrain_gets_the_predictions_it_got_on_
     seen = []
     for prefix, first_queues in (("on-time", everything), ("late", others)):
         settings = ml_settings.replace(key_prefix=f"{ml_settings.key_prefix}-{prefix}")
-        app = create_worker_app(settings)
+        app = worker_app(settings)
         here = Store.connect(settings)
         here.redis.flushdb()
         k = here.symbol("sim", "BTC-USDT")

@@ -10,8 +10,8 @@ from omega_tasks.core.analysis import Fold
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.threshold import ThresholdAnalysis
 from omega_tasks.core.types import Trades
-from omega_tasks.runner import Folds, run
 from omega_tasks.store import Retention, Store
+from omega_tasks.worker.runner import Folds, run
 from tests.support import NewHighs, batches, walk
 
 SPECS = (AnalysisSpec(NewHighs, "traps"), AnalysisSpec(ThresholdAnalysis, "trends"))

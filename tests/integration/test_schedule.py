@@ -5,10 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from omega_tasks.beat import SingleBeat
 from omega_tasks.core.bars import BarClock
 from omega_tasks.messages import Batch
-from omega_tasks.schedule import JOBS, AfterClose, beat_schedule, on_close
+from omega_tasks.worker.beat import SingleBeat
+from omega_tasks.worker.runtime import Runtime
+from omega_tasks.worker.schedule import JOBS, AfterClose, beat_schedule, on_close
 from tests.support import batches, walk
 
 
@@ -85,7 +86,7 @@ def test_a_feed_that_just_traded_raises_nothing(app, store, worker):
 def test_trim_holds_every_stream_to_its_retention_exactly(app, store, worker, settings):
     small = settings.replace(ticks_retained=1000, deadletters_retained=5)
     app.settings = small
-    app._store = None  # the worker's store picks up the smaller retention
+    app.runtime = Runtime(small)  # the worker's store picks up the smaller retention
     trimmed = type(store)(store.redis, store.keys, type(store.retention).of(small))
     store_ticks(trimmed, walk(5000), time.time_ns())
     for i in range(40):

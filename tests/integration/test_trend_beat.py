@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from omega_tasks.beat import SingleBeat
-from omega_tasks.schedule import CLOSE_LAG_S, JOBS, on_close
+from omega_tasks.worker.beat import SingleBeat
+from omega_tasks.worker.schedule import CLOSE_LAG_S, JOBS, on_close
 from tests.faults.fleet import beat
 from tests.integration.test_schedule import store_ticks
 from tests.support import walk

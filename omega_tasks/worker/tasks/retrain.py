@@ -1,4 +1,4 @@
-"""Retraining the trend model on queue ``maintenance`` (beat sends it: ``omega_tasks.schedule``).
+"""Retraining the trend model on queue ``maintenance`` (beat sends it: ``worker.schedule``).
 
 For each symbol: the stored closed 1m bars, a walk-forward test over the last blocks of them
 (the model's scores against the baselines, kept on the model's card), then a model trained
@@ -13,10 +13,6 @@ import logging
 import time
 from typing import Any
 
-import redis
-from celery import Task
-
-from omega_tasks.broker import OmegaApp
 from omega_tasks.config import Settings
 from omega_tasks.core.ml import Dataset, ModelParams, TrainingError, TrendModel, train
 from omega_tasks.core.ml_features import WINDOW
@@ -24,8 +20,9 @@ from omega_tasks.core.ml_walkforward import summary, walk_forward
 from omega_tasks.core.types import MINUTE_MS
 from omega_tasks.errors import ModelRejected
 from omega_tasks.models import ModelStore
-from omega_tasks.names import SymbolKeys, TaskName
+from omega_tasks.names import SymbolKeys
 from omega_tasks.store import Store
+from omega_tasks.worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 TEST_BLOCKS = 2
@@ -89,24 +86,17 @@ def _walk_forward_metrics(ds: Dataset, params: ModelParams, settings: Settings) 
     return summary(blocks) | {"test_bars": test_bars, "train_bars": tested.train_bars}
 
 
-def register(app: OmegaApp) -> None:
-    """Register the retraining task."""
-
-    def retrain(task: Task) -> dict[str, Any]:
-        """Retrain every symbol's trend model on its latest window of bars."""
-        store = app.store
-        models = ModelStore(store.redis, app.settings.models_kept)
-        done: dict[str, Any] = {}
-        for exchange, symbol in store.symbols():
-            k = store.symbol(exchange, symbol)
-            try:
-                done[k.member] = retrain_symbol(store, models, k, app.settings,
-                                                time.time_ns() // 1_000_000)
-            except (TrainingError, ModelRejected) as exc:  # the other symbols still retrain
-                log.warning("%s: no trend model trained: %s", k.member, exc)
-                done[k.member] = {"skipped": str(exc)}
-        return done
-
-    app.task(retrain, name=TaskName.RETRAIN, bind=True, shared=False, ignore_result=False,
-             autoretry_for=(redis.ConnectionError, redis.TimeoutError), retry_backoff=True,
-             max_retries=app.settings.task_retries)
+def retrain(runtime: Runtime) -> dict[str, Any]:
+    """Retrain every symbol's trend model on its latest window of bars."""
+    store = runtime.store
+    models = ModelStore(store.redis, runtime.settings.models_kept)
+    done: dict[str, Any] = {}
+    for exchange, symbol in store.symbols():
+        k = store.symbol(exchange, symbol)
+        try:
+            done[k.member] = retrain_symbol(store, models, k, runtime.settings,
+                                            time.time_ns() // 1_000_000)
+        except (TrainingError, ModelRejected) as exc:  # the other symbols still retrain
+            log.warning("%s: no trend model trained: %s", k.member, exc)
+            done[k.member] = {"skipped": str(exc)}
+    return done

@@ -1,40 +1,45 @@
-"""The Celery application's configuration, shared by the workers and the feeder.
+"""The Celery app, assembled here: its configuration, queues and routes, every task with its
+retry policy, and beat's schedule.
 
-The feeder only sends tasks by name, so it uses this app as it is; workers add the task
-definitions on top (``omega_tasks.tasks``).
+``celery_app`` is the app a sender needs (the feeder and the command line send tasks by
+name); ``worker_app`` adds the tasks and the schedule, for workers and beat. A worker process
+keeps its store connection and held folds in a ``Runtime``, made afresh in each pool child.
 """
 
 from __future__ import annotations
 
-import os
 import ssl
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from celery import Celery
+import redis
+from celery import Celery, Task
 from kombu.entity import Queue as KombuQueue
 
+from omega_tasks.catalog import on_queue
 from omega_tasks.config import Settings
-from omega_tasks.names import ALL_QUEUES, Queue, TaskName
+from omega_tasks.errors import TransientError
+from omega_tasks.names import ALL_QUEUES, ANALYSIS_QUEUES, Queue, TaskName, analyse_task
 from omega_tasks.store import Store
+from omega_tasks.worker.runtime import Runtime
+from omega_tasks.worker.schedule import beat_schedule
+from omega_tasks.worker.tasks import analyse, maintenance, retrain
+
+TRANSIENT = (redis.ConnectionError, redis.TimeoutError, TransientError)
 
 
 class OmegaApp(Celery):  # type: ignore[misc]
-    """A Celery app that knows its Settings and gives each process its own Store."""
+    """A Celery app that knows its Settings and gives each process its own Runtime."""
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__("omega", **kwargs)
         self.settings = settings
-        self._store: Store | None = None
-        self._store_pid = 0
+        self.runtime = Runtime(settings)
 
     @property
     def store(self) -> Store:
         """The Store of the current process (a forked worker child gets a fresh one)."""
-        if self._store is None or self._store_pid != os.getpid():
-            self._store = Store.connect(self.settings)
-            self._store_pid = os.getpid()
-        return self._store
+        return self.runtime.store
 
 
 def celery_url(url: str) -> str:
@@ -59,7 +64,7 @@ def tls_options(url: str) -> dict[str, Any] | None:
 
 
 def celery_app(settings: Settings) -> OmegaApp:
-    """Return a configured Celery app with no tasks of its own."""
+    """Return the configured app with no tasks of its own: what a sender needs."""
     app = OmegaApp(settings, broker=celery_url(settings.broker),
                    backend=celery_url(settings.results))
     app.conf.update(
@@ -77,7 +82,7 @@ def celery_app(settings: Settings) -> OmegaApp:
         worker_enable_soft_shutdown_on_idle=True,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
-        broker_transport="omega_tasks.transport:Transport",
+        broker_transport="omega_tasks.worker.transport:Transport",
         task_queues=[KombuQueue(q) for q in ALL_QUEUES],
         task_default_queue=Queue.MAINTENANCE,
         # an exact name wins over the patterns: retraining does not wait behind predictions
@@ -90,3 +95,42 @@ def celery_app(settings: Settings) -> OmegaApp:
         redis_backend_use_ssl=tls_options(settings.results),
     )
     return app
+
+
+def worker_app(settings: Settings) -> OmegaApp:
+    """Return the app with every Omega task registered and beat's schedule."""
+    app = celery_app(settings)
+    retries = {"bind": True, "shared": False, "autoretry_for": TRANSIENT,
+               "retry_backoff": 0.2, "retry_backoff_max": 30, "retry_jitter": True,
+               "max_retries": settings.task_retries}
+    for queue in ANALYSIS_QUEUES:
+        if on_queue(queue):
+            app.task(_analysis(queue), name=analyse_task(queue), ignore_result=True,
+                     **retries)
+    upkeep = {TaskName.CATCH_UP: maintenance.catch_up,
+              TaskName.CHECK_FEEDS: maintenance.check_feeds,
+              TaskName.TRIM: maintenance.trim,
+              TaskName.HARMONY: maintenance.harmony,
+              TaskName.RETRAIN: retrain.retrain}
+    for name, job in upkeep.items():
+        # rare and small: Flower and callers see what each run did
+        app.task(_upkeep(job), name=name, ignore_result=False, **retries)
+    app.conf.beat_schedule = beat_schedule()
+    app.conf.beat_scheduler = "omega_tasks.worker.beat:SingleBeat"
+    return app
+
+
+def _analysis(queue: str) -> Any:
+    def run(task: Task, blob: bytes) -> dict[str, Any]:
+        return analyse.analyse(task.app.runtime, queue, blob)
+
+    run.__doc__ = f"Run the {queue} queue's analyses over a batch of trades."
+    return run
+
+
+def _upkeep(job: Any) -> Any:
+    def run(task: Task, *args: Any, **kwargs: Any) -> Any:
+        return job(task.app.runtime, *args, **kwargs)
+
+    run.__doc__ = job.__doc__
+    return run

@@ -2,7 +2,7 @@
 
 Every job is idempotent and tolerates a missed or repeated run: a send that no worker took
 within its interval expires instead of piling up behind a stopped fleet. Only one beat may
-run; ``omega_tasks.beat.SingleBeat`` (the app's scheduler) makes a second one stand by.
+run; ``worker.beat.SingleBeat`` (the app's scheduler) makes a second one stand by.
 """
 
 from __future__ import annotations

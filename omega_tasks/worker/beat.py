@@ -4,7 +4,7 @@ Two beats would send every job twice. The jobs tolerate that, but a fleet should
 on it: the running beat holds a lock in Redis (``{prefix}:beat``) with a time to live and
 extends it on every tick; a second beat stands by, sending nothing, and takes over within
 one time to live after the first stops or loses Redis. The schedule itself lives in
-``omega_tasks.schedule``; this scheduler keeps it in memory (no schedule file to write) and
+``worker.schedule``; this scheduler keeps it in memory (no schedule file to write) and
 records in Redis when it last sent each job, so a beat that starts or takes over carries on
 from there: a job whose run fell due while no beat was sending is sent at once, once.
 """
@@ -21,8 +21,8 @@ from typing import Any
 import redis
 from celery.beat import ScheduleEntry, Scheduler
 
-from omega_tasks.broker import OmegaApp
 from omega_tasks.store import Store
+from omega_tasks.worker.app import OmegaApp
 
 log = logging.getLogger(__name__)
 

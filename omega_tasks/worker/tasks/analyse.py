@@ -1,0 +1,37 @@
+"""One task per analysis queue: decode the batch, run the queue's analyses over it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from omega_tasks.catalog import on_queue
+from omega_tasks.errors import DecodeError
+from omega_tasks.messages import Batch
+from omega_tasks.names import analyse_task
+from omega_tasks.worker.runner import run
+from omega_tasks.worker.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def analyse(runtime: Runtime, queue: str, blob: bytes) -> dict[str, Any]:
+    """Run the analyses of ``queue`` over a batch; dead-letter a batch that does not decode."""
+    store = runtime.store
+    try:
+        batch = Batch.decode(blob)
+    except DecodeError as exc:
+        log.error("%s: dead-lettering a batch: %s", analyse_task(queue), exc.reason)
+        store.dead_letter(analyse_task(queue), exc.reason, exc.raw)
+        return {"dead_letter": exc.reason}
+    outcomes = [run(store, spec, batch, runtime.folds) for spec in on_queue(queue)]
+    return {
+        "queue": queue,
+        "exchange": batch.exchange,
+        "symbol": batch.symbol,
+        "trades": len(batch),
+        "last_trade_id": batch.last_id,
+        "received_ns": batch.received_ns[0],
+        "events": {o.analysis: o.new_events for o in outcomes},
+        "kinds": {o.analysis: list(o.new_kinds) for o in outcomes},
+    }
