@@ -8,11 +8,11 @@ from collections.abc import Sequence
 
 from celery import Celery
 
-from feeder.retry import with_backoff
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.types import Bar
 from omega_tasks.messages import Batch
 from omega_tasks.names import SymbolKeys, analyse_task
+from omega_tasks.retry import retrying
 from omega_tasks.store import Store
 
 
@@ -40,13 +40,13 @@ class Publisher:
             if bars:
                 closed += bars
         blob = batch.encode()
-        with_backoff(
+        retrying(
             f"storing batch {k.member}@{batch.first_id}",
             lambda: self.store.append(batch, blob, closed, clock),
             self.stop,
         )
         if self.queues:
-            with_backoff(f"sending batch {k.member}@{batch.first_id}",
+            retrying(f"sending batch {k.member}@{batch.first_id}",
                          lambda: self._send(blob), self.stop)
         self.batches += 1
         return closed

@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import random
 import time
 import urllib.error
 import urllib.request
@@ -17,6 +16,7 @@ from feeder.sequencer import Gap
 from omega_tasks.core.types import Bar
 from omega_tasks.errors import InputError, TransientError
 from omega_tasks.messages import Tick
+from omega_tasks.retry import retrying
 from omega_tasks.store import Store, minute_of
 
 log = logging.getLogger(__name__)
@@ -44,17 +44,7 @@ def get_json(url: str, timeout_s: float = 10.0) -> Any:
 
 def _patient(fetch: Fetch, url: str, tries: int) -> Any:
     """Fetch, retrying transient errors a few times with jittered doubling waits."""
-    delay_s = 0.2
-    for attempt in range(1, tries + 1):
-        try:
-            return fetch(url)
-        except TransientError as exc:
-            if attempt == tries:
-                raise
-            log.warning("%s (try %d of %d); retrying", exc, attempt, tries)
-            time.sleep(delay_s * random.uniform(0.5, 1.0))  # backoff, not synchronisation
-            delay_s *= 2
-    raise AssertionError("unreachable")
+    return retrying(f"GET {url}", lambda: fetch(url), first_s=0.2, tries=tries)
 
 
 MAX_BACKFILL = 50_000  # trades fetched for one gap: 50 requests, while live trades wait

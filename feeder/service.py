@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from feeder.batcher import MicroBatcher
 from feeder.observer import FeedObserver
 from feeder.publisher import Publisher
-from feeder.retry import with_backoff
 from feeder.sequencer import Gap, Sequencer
 from feeder.sources import Connection, Item, Liquidated, Quote, Rejected, Source
 from omega_tasks.core.types import Finding, Liquidation
 from omega_tasks.messages import Batch, Event, Tick
 from omega_tasks.names import FEED, SymbolKeys
+from omega_tasks.retry import retrying
 from omega_tasks.store import Store
 
 log = logging.getLogger(__name__)
@@ -145,19 +145,19 @@ class Feeder:
                 self._count_reconnect(self.store.symbol(item.exchange, symbol))
 
     def _count_reconnect(self, k: SymbolKeys) -> None:
-        with_backoff("counting a reconnect", lambda: self.store.count_feed(k, "reconnects"),
+        retrying("counting a reconnect", lambda: self.store.count_feed(k, "reconnects"),
                      self.stop)
 
     def _show(self, exchange: str, symbol: str, **fields: str | int | float) -> None:
         """Set feed-health fields of a symbol."""
         k = self.store.symbol(exchange, symbol)
-        with_backoff("recording feed health", lambda: self.store.set_feed(k, **fields),
+        retrying("recording feed health", lambda: self.store.set_feed(k, **fields),
                      self.stop)
 
     def _reject(self, item: Rejected) -> None:
         self.report.dead_letters += 1
         self.observer.dead_letter(item.source, item.reason)
-        with_backoff("dead-lettering",
+        retrying("dead-lettering",
                      lambda: self.store.dead_letter(item.source, item.reason, item.raw), self.stop)
 
     def _tick(self, tick: Tick, now: float) -> None:
@@ -194,7 +194,7 @@ class Feeder:
         """Continue a symbol where the store says the last run left it."""
         key = (tick.exchange, tick.symbol)
         k = self.store.symbol(*key)
-        last = with_backoff("reading feed state", lambda: self.store.last_trade(k), self.stop)
+        last = retrying("reading feed state", lambda: self.store.last_trade(k), self.stop)
         if last is not None:
             self.sequencer.resume(tick.exchange, tick.symbol, *last)
         self._resumed.add(key)
@@ -222,7 +222,7 @@ class Feeder:
         k = self.store.symbol(gap.exchange, gap.symbol)
         event = Event.of(gap.exchange, gap.symbol, FEED,
                          Finding("gap", gap.first_id, gap.after_ms, evidence))
-        with_backoff("recording gap", lambda: self.store.record_gap(k, event, closed), self.stop)
+        retrying("recording gap", lambda: self.store.record_gap(k, event, closed), self.stop)
         return filled
 
     def _publish(self, ticks: list[Tick]) -> None:

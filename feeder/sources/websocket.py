@@ -11,7 +11,6 @@ the trades, so the feeder records it in feed health and tells the observer.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ import websocket
 from feeder.exchanges import Exchange
 from feeder.recordings import Recorder
 from feeder.sources import Connection, Emit, Source
+from omega_tasks.retry import backoff_s
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +35,6 @@ class Timing:
     backoff_first_s: float = 0.5
     backoff_max_s: float = 30.0
     connect_timeout_s: float = 10.0
-
-    def backoff_s(self, attempt: int) -> float:
-        """The wait before reconnect number ``attempt`` (1, 2, ...): doubling, capped, jittered."""
-        ceiling = min(self.backoff_max_s, self.backoff_first_s * 2.0 ** (attempt - 1))
-        return ceiling * random.uniform(0.5, 1.0)
 
 
 class WebSocketSource(Source):
@@ -62,7 +57,7 @@ class WebSocketSource(Source):
             if stop.is_set():
                 break
             attempt = 1 if got_data else attempt + 1
-            wait = self.timing.backoff_s(attempt)
+            wait = backoff_s(attempt, self.timing.backoff_first_s, self.timing.backoff_max_s)
             log.warning("%s: %s; reconnecting in %.2fs", self.name, why, wait)
             emit([self._state("reconnecting", why)])
             if stop.wait(wait):

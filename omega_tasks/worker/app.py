@@ -12,20 +12,17 @@ import ssl
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import redis
 from celery import Celery, Task
 from kombu.entity import Queue as KombuQueue
 
 from omega_tasks.catalog import on_queue
 from omega_tasks.config import Settings
-from omega_tasks.errors import TransientError
 from omega_tasks.names import ALL_QUEUES, ANALYSIS_QUEUES, Queue, TaskName, analyse_task
+from omega_tasks.retry import TRANSIENT
 from omega_tasks.store import Store
 from omega_tasks.worker.runtime import Runtime
 from omega_tasks.worker.schedule import beat_schedule
 from omega_tasks.worker.tasks import analyse, maintenance, retrain
-
-TRANSIENT = (redis.ConnectionError, redis.TimeoutError, TransientError)
 
 
 class OmegaApp(Celery):  # type: ignore[misc]
