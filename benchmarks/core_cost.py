@@ -19,13 +19,14 @@ import statistics
 import time
 
 from benchmarks.harness import trend_model
-from feeder.sources.simulator import SimulationParams, simulate
 from omega_tasks.catalog import CATALOG
 from omega_tasks.core.analysis import Analysis, Fold
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.ml import TrendModel
 from omega_tasks.core.ml_analysis import PredictionAnalysis
 from omega_tasks.core.types import Trades
+from omega_tasks.simulation.market import simulate
+from omega_tasks.simulation.params import SimulationParams
 
 
 def clock_only(trades: Trades) -> None:

@@ -15,14 +15,14 @@ from feeder.batcher import MicroBatcher
 from feeder.publisher import Publisher
 from feeder.service import Feeder, FeedReport
 from feeder.sources import Source
-from feeder.sources.sim_history import preceding_bars
-from feeder.sources.simulator import SimulationParams
 from omega_tasks.catalog import CATALOG, busy_queues
 from omega_tasks.config import Settings
 from omega_tasks.core.ml import Dataset, ModelParams, TrendModel, train
 from omega_tasks.core.types import Bar
 from omega_tasks.embedded import answers, embedded_redis
 from omega_tasks.models import ModelStore
+from omega_tasks.simulation.history import preceding_bars
+from omega_tasks.simulation.params import SimulationParams
 from omega_tasks.store import Store
 from omega_tasks.worker.app import celery_app
 

@@ -22,11 +22,12 @@ import redis
 
 from benchmarks.harness import clean, redis_url, run_pipeline, warm_start, worker_groups, workers
 from feeder.sources import Emit, Source
-from feeder.sources.simulator import SimulationParams, simulate
 from omega_tasks.catalog import CATALOG, busy_queues
 from omega_tasks.config import Settings
 from omega_tasks.core.types import Trades
 from omega_tasks.messages import Tick
+from omega_tasks.simulation.market import simulate
+from omega_tasks.simulation.params import SimulationParams
 from omega_tasks.store import Store
 
 

@@ -37,9 +37,11 @@ from benchmarks.harness import (
     worker_groups,
     workers,
 )
-from feeder.sources.simulator import SimulationParams, SimulatorSource, simulate
+from feeder.sources.simulator import SimulatorSource
 from omega_tasks.catalog import busy_queues
 from omega_tasks.config import Settings
+from omega_tasks.simulation.market import simulate
+from omega_tasks.simulation.params import SimulationParams
 from omega_tasks.store import Store
 
 

@@ -12,8 +12,7 @@ import time
 from feeder.batcher import MicroBatcher
 from feeder.publisher import Publisher
 from feeder.service import Feeder
-from feeder.sources.sim_history import preceding_bars
-from feeder.sources.simulator import SimulationParams, SimulatorSource, simulate
+from feeder.sources.simulator import SimulatorSource
 from omega_tasks.catalog import CATALOG, busy_queues
 from omega_tasks.cli.progress import Progress
 from omega_tasks.cli.signals import stop_on_signals
@@ -23,6 +22,9 @@ from omega_tasks.errors import OmegaError
 from omega_tasks.names import Queue, TaskName
 from omega_tasks.report.chart import render
 from omega_tasks.report.summary import summarise
+from omega_tasks.simulation.history import preceding_bars
+from omega_tasks.simulation.market import simulate
+from omega_tasks.simulation.params import SimulationParams
 from omega_tasks.store import Store
 from omega_tasks.worker.app import worker_app
 from omega_tasks.worker.inprocess import worker_thread

@@ -22,7 +22,7 @@ from feeder.rest import backfiller
 from feeder.service import Feeder
 from feeder.sources import Source
 from feeder.sources.replay import TradesSource
-from feeder.sources.simulator import SimulationParams, SimulatorSource, simulate
+from feeder.sources.simulator import SimulatorSource
 from feeder.sources.websocket import WebSocketSource
 from omega_tasks.catalog import busy_queues
 from omega_tasks.cli.run import live_source, warm
@@ -30,6 +30,8 @@ from omega_tasks.cli.signals import stop_on_signals
 from omega_tasks.config import Settings, redact_url
 from omega_tasks.errors import ConfigError
 from omega_tasks.metrics import FeedMetrics, serve
+from omega_tasks.simulation.market import simulate
+from omega_tasks.simulation.params import SimulationParams
 from omega_tasks.store import Store
 from omega_tasks.worker.app import celery_app
 

@@ -18,11 +18,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-from feeder.sources.simulator import Simulation
 from omega_tasks.core.threshold import DynamicThreshold, ThresholdParams
 from omega_tasks.core.types import Bar
 from omega_tasks.messages import Event
 from omega_tasks.report.layers import LAYERS, Panels
+from omega_tasks.simulation.params import Simulation
 
 MARKERS = itertools.cycle("v^osDP*Xhd<>")
 COLOURS = itertools.cycle(f"C{i}" for i in range(10))

@@ -6,11 +6,11 @@ from collections import Counter
 from typing import Any
 
 from feeder.service import FeedReport
-from feeder.sources.simulator import Simulation
 from omega_tasks.names import FIB, SymbolKeys
 from omega_tasks.report.fib_lines import fib_lines
 from omega_tasks.report.market import market_lines
 from omega_tasks.report.ml_lines import model_lines
+from omega_tasks.simulation.params import Simulation
 from omega_tasks.store import Store
 
 

@@ -1,7 +1,8 @@
 import pytest
 
-from feeder.sources.simulator import SimulationParams, simulate
 from omega_tasks.messages import Tick
+from omega_tasks.simulation.market import simulate
+from omega_tasks.simulation.params import SimulationParams
 
 
 @pytest.fixture(scope="session")

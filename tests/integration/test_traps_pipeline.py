@@ -1,9 +1,10 @@
 """Traps and high-frequency mode through the real feeder, Redis and Celery workers."""
 
-from feeder.sources.simulator import SimulationParams, simulate
 from omega_tasks.core.analysis import Fold
 from omega_tasks.core.sweeps import HighFreqAnalysis, TrapAnalysis
 from omega_tasks.messages import Event, Tick
+from omega_tasks.simulation.market import simulate
+from omega_tasks.simulation.params import SimulationParams
 from tests.pipeline import feed, settle
 
 

@@ -1,12 +1,13 @@
 from collections import Counter
 
-from feeder.sources.simulator import SimulationParams, simulate
 from omega_tasks.core.analysis import Fold
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.fib_analysis import FibAnalysis
 from omega_tasks.messages import Event
 from omega_tasks.report import chart
 from omega_tasks.report.layers import LAYERS
+from omega_tasks.simulation.market import simulate
+from omega_tasks.simulation.params import SimulationParams
 
 
 def test_the_chart_draws_fib_levels_zones_golden_legs_and_touches(tmp_path, monkeypatch):

@@ -6,11 +6,13 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from feeder.sources.simulator import Simulation, SimulationParams, SimulatorSource, simulate
+from feeder.sources.simulator import SimulatorSource
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.indicators import Atr
 from omega_tasks.core.swings import Fractal
 from omega_tasks.core.types import MINUTE_MS
+from omega_tasks.simulation.market import simulate
+from omega_tasks.simulation.params import Simulation, SimulationParams
 
 
 @pytest.fixture(scope="module")

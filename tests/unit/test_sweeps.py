@@ -5,9 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeder.sources.simulator import SimulationParams, simulate
 from omega_tasks.core.analysis import Fold
 from omega_tasks.core.sweeps import HF_KINDS, TRAP_KINDS, HighFreqAnalysis, TrapAnalysis
+from omega_tasks.simulation.market import simulate
+from omega_tasks.simulation.params import SimulationParams
 
 ANALYSES = (TrapAnalysis, HighFreqAnalysis)
 

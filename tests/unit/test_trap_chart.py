@@ -1,10 +1,11 @@
-from feeder.sources.simulator import SimulationParams, simulate
 from omega_tasks.core.analysis import Fold
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.sweeps import HighFreqAnalysis, TrapAnalysis
 from omega_tasks.messages import Event
 from omega_tasks.report import chart
 from omega_tasks.report.layers import LAYERS
+from omega_tasks.simulation.market import simulate
+from omega_tasks.simulation.params import SimulationParams
 
 
 def test_the_chart_draws_trap_levels_markers_and_mode_spans(tmp_path, monkeypatch):

@@ -4,13 +4,14 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from feeder.sources.simulator import SimulationParams, simulate
 from omega_tasks.core.fibonacci import NEAR_ATR
 from omega_tasks.core.regime import REGIMES
 from omega_tasks.core.sweeps import TRAP_KINDS, SweepParams
 from omega_tasks.evaluation import traps
 from omega_tasks.evaluation.data import MarketData
 from omega_tasks.evaluation.forward import Tally, thresholds
+from omega_tasks.simulation.market import simulate
+from omega_tasks.simulation.params import SimulationParams
 
 ARGS = argparse.Namespace(horizon_min=30, draws=5, seed=0, trap_bars=3, epsilon_atr=0.05, k=1.5,
                           entry="trade")

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import pytest
 
-from feeder.sources.simulator import SimulationParams, simulate
 from omega_tasks.core.analysis import Fold
 from omega_tasks.core.sweeps import HighFreqAnalysis, TrapAnalysis
+from omega_tasks.simulation.market import simulate
+from omega_tasks.simulation.params import SimulationParams
 
 SEEDS = (7, 8, 9)
 TRAP_RECALL_FLOOR = 0.9

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from feeder.sources.simulator import SimulationParams, simulate
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.types import MINUTE_MS, Bar
+from omega_tasks.simulation.market import simulate
+from omega_tasks.simulation.params import SimulationParams
 
 
 def preceding_bars(params: SimulationParams, hours: float) -> list[Bar]:
