@@ -6,14 +6,12 @@ import contextlib
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from feeder.batcher import MicroBatcher
-from feeder.publisher import Publisher
-from feeder.service import Feeder, FeedReport
+from feeder.pipeline import build_feeder
+from feeder.service import FeedReport
 from feeder.sources import Source
 from omega_tasks.catalog import CATALOG, busy_queues
 from omega_tasks.config import Settings
@@ -114,11 +112,7 @@ def run_pipeline(
     store = Store.connect(settings)
     app = celery_app(settings)
     queues = busy_queues(settings.queues)
-    feeder = Feeder(
-        store,
-        Publisher(store, app, queues, threading.Event()),
-        MicroBatcher(batch_max, batch_ms / 1000),
-    )
+    feeder = build_feeder(settings.replace(batch_max=batch_max, batch_ms=batch_ms), store, app)
     started = time.perf_counter()
     report = feeder.run(source)
     fed = time.perf_counter() - started

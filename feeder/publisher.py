@@ -20,7 +20,7 @@ class Publisher:
     """Write batches to the store and hand them to the analysis queues."""
 
     def __init__(
-        self, store: Store, app: Celery, queues: Sequence[str], stop: threading.Event
+        self, store: Store, app: Celery | None, queues: Sequence[str], stop: threading.Event
     ) -> None:
         self.store = store
         self.app = app
@@ -45,13 +45,14 @@ class Publisher:
             lambda: self.store.append(batch, blob, closed, clock),
             self.stop,
         )
-        if self.queues:
+        if self.queues and self.app is not None:
             retrying(f"sending batch {k.member}@{batch.first_id}",
                          lambda: self._send(blob), self.stop)
         self.batches += 1
         return closed
 
     def _send(self, blob: bytes) -> None:
+        assert self.app is not None
         with self.app.producer_or_acquire() as producer:
             for queue in self.queues:  # results live in the store: no result subscription
                 self.app.send_task(analyse_task(queue), args=(blob,), queue=queue,

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
-from feeder.batcher import MicroBatcher
-from feeder.publisher import Publisher
-from feeder.service import Feeder, FeedReport
-from omega_tasks.catalog import CATALOG, busy_queues
+from feeder.pipeline import build_feeder
+from feeder.service import FeedReport
+from omega_tasks.catalog import CATALOG
 from omega_tasks.store import Store
 from tests.support import ListSource
 
@@ -15,10 +12,8 @@ from tests.support import ListSource
 def feed(store: Store, app, ticks, batch_max: int = 1000, batch_ms: int = 20,
          backfill=None, on_batch=None) -> FeedReport:
     """Publish ticks through the real feeder (batches to Redis and to every busy queue)."""
-    queues = busy_queues(app.settings.queues)
-    feeder = Feeder(store, Publisher(store, app, queues, threading.Event()),
-                    MicroBatcher(batch_max, batch_ms / 1000), backfill=backfill,
-                    on_batch=on_batch)
+    settings = app.settings.replace(batch_max=batch_max, batch_ms=batch_ms)
+    feeder = build_feeder(settings, store, app, backfill=backfill, on_batch=on_batch)
     return feeder.run(ListSource(ticks))
 
 

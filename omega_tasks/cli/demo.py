@@ -7,17 +7,11 @@ embedded one; Celery workers run in this process on every queue.
 from __future__ import annotations
 
 import argparse
-import time
 
-from feeder.batcher import MicroBatcher
-from feeder.publisher import Publisher
-from feeder.service import Feeder
 from feeder.sources.simulator import SimulatorSource
-from omega_tasks.catalog import CATALOG, busy_queues
+from omega_tasks.cli.onemachine import one_machine
 from omega_tasks.cli.progress import Progress
-from omega_tasks.cli.signals import stop_on_signals
-from omega_tasks.config import Settings, redact_url
-from omega_tasks.embedded import redis_for
+from omega_tasks.config import Settings
 from omega_tasks.errors import OmegaError
 from omega_tasks.names import Queue, TaskName
 from omega_tasks.report.chart import render
@@ -25,9 +19,6 @@ from omega_tasks.report.summary import summarise
 from omega_tasks.simulation.history import preceding_bars
 from omega_tasks.simulation.market import simulate
 from omega_tasks.simulation.params import SimulationParams
-from omega_tasks.store import Store
-from omega_tasks.worker.app import worker_app
-from omega_tasks.worker.inprocess import worker_thread
 
 
 def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,46 +36,32 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace, settings: Settings) -> int:
     params = SimulationParams(seed=args.seed, hours=args.hours)
     simulation = simulate(params)
-    total = len(simulation.trades)
-    with redis_for(settings) as live, stop_on_signals() as stop:
-        print(f"Redis: {redact_url(live.redis_url)}")
-        store = Store.connect(live)
+    progress = Progress(len(simulation.trades))
+    first_id = simulation.trades.first_id
+    with one_machine(settings, workers=args.workers) as machine:
+        store, app = machine.store, machine.app
         k = store.symbol(params.exchange, params.symbol)
         store.forget(k)
         if args.history_hours > 0:
             store.add_bars(k, preceding_bars(params, args.history_hours))
-        app = worker_app(live)
-        queues = busy_queues(live.queues)
-        analyses = [spec.name for spec in CATALOG if spec.queue in queues]
-        progress = Progress(total)
-        started = time.monotonic()
-        with worker_thread(app, (*queues, Queue.MAINTENANCE), concurrency=args.workers):
-            if args.history_hours > 0 and Queue.ML in queues:  # what beat sends every hour
+            if Queue.ML in machine.queues:  # what beat sends every hour
                 app.send_task(TaskName.RETRAIN).get(timeout=300, disable_sync_subtasks=False)
-            feeder = Feeder(
-                store,
-                Publisher(store, app, queues, stop),
-                MicroBatcher(live.batch_max, live.batch_ms / 1000),
-                on_batch=lambda batch: progress.update(fed=feeder.report.trades),
-            )
-            report = feeder.run(SimulatorSource(simulation))
-            fed_s = time.monotonic() - started
-            last_id = report.last_ids[(params.exchange, params.symbol)]
-            done = store.wait_until_covered(
-                k, analyses, last_id, timeout_s=60 + total / 2000,
-                on_progress=lambda covered: progress.update(analysed=covered -
-                                                            simulation.trades.first_id + 1),
-            )
-            elapsed = time.monotonic() - started
-            progress.finish()
-            if not done:
-                raise OmegaError("the analyses did not finish in time; see the worker log")
-            # what beat sends every 15 s, once the analyses it reads are done
-            app.send_task(TaskName.HARMONY).get(
-                timeout=30, disable_sync_subtasks=False)  # the in-process worker sets the flag
+        outcome = machine.feed(
+            SimulatorSource(simulation),
+            on_batch=lambda batch: progress.update(fed=batch.last_id - first_id + 1),
+            on_progress=lambda covered: progress.update(analysed=covered - first_id + 1),
+            settle_s=60 + len(simulation.trades) / 2000,
+        )
+        progress.finish()
+        if not outcome.caught_up:
+            raise OmegaError("the analyses did not finish in time; see the worker log")
+        # what beat sends every 15 s, once the analyses it reads are done
+        app.send_task(TaskName.HARMONY).get(
+            timeout=30, disable_sync_subtasks=False)  # the in-process worker sets the flag
         bars = [b for b in store.bars(k) if b.open_ms >= params.start_ms]  # not the history
         events = store.events(k)
-        print(summarise(store, k, simulation, report, fed_s, elapsed))
+        print(summarise(store, k, simulation, outcome.report, outcome.fed_s,
+                        outcome.analysed_s))
         render(args.chart, bars, events,
                f"omega demo · simulated {params.symbol} · seed {params.seed} · "
                f"{len(events)} events", truth=simulation)

@@ -14,12 +14,10 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from feeder.batcher import MicroBatcher
 from feeder.exchanges.named import EXCHANGES
 from feeder.files import read_trades
-from feeder.publisher import Publisher
+from feeder.pipeline import build_feeder
 from feeder.rest import backfiller
-from feeder.service import Feeder
 from feeder.sources import Source
 from feeder.sources.replay import TradesSource
 from feeder.sources.simulator import SimulatorSource
@@ -99,9 +97,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     server = serve(settings, registry)
     try:
         with stop_on_signals() as stop:
-            feeder = Feeder(store, Publisher(store, app, busy_queues(settings.queues), stop),
-                            MicroBatcher(settings.batch_max, settings.batch_ms / 1000),
-                            backfill=backfill, observer=observer)
+            feeder = build_feeder(settings, store, app, stop, backfill=backfill,
+                                  observer=observer)
             report = feeder.run(source)
     finally:
         if server is not None:

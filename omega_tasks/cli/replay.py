@@ -14,10 +14,9 @@ from feeder.exchanges.named import EXCHANGES, exchange_named
 from feeder.recordings import exchange_of
 from feeder.sources.recording import RecordingSource
 from omega_tasks.cli.feed import speed_of
-from omega_tasks.cli.onemachine import run_here, summary
+from omega_tasks.cli.onemachine import one_machine, summary
 from omega_tasks.config import Settings
 from omega_tasks.errors import InputError
-from omega_tasks.store import Store
 
 
 def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -39,14 +38,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     exchange = exchange_named(args.exchange or exchange_of(args.file), settings)
     source = RecordingSource(args.file, exchange, speed_of(args.speed))
     print(f"replaying {args.file} as {exchange.name} at speed {args.speed}", flush=True)
-    prepare = None
-    if args.fresh:
-        def prepare(store: Store) -> None:
+    with one_machine(settings, workers=args.workers) as machine:
+        if args.fresh:
+            store = machine.store
             for stored_exchange, symbol in store.symbols():
                 if stored_exchange == exchange.name:
                     store.forget(store.symbol(stored_exchange, symbol))
-
-    outcome = run_here(settings, source, workers=args.workers, prepare=prepare)
+        outcome = machine.feed(source)
     print(f"{source.frames:,} frames read")
     print(summary(outcome))
     return 0 if outcome.caught_up else 1

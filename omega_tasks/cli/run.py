@@ -18,7 +18,7 @@ from feeder.exchanges.named import DEFAULT_SYMBOLS, EXCHANGES, exchange_named
 from feeder.recordings import Recorder
 from feeder.rest import backfiller, warm_up
 from feeder.sources.websocket import Timing, WebSocketSource
-from omega_tasks.cli.onemachine import run_here, summary
+from omega_tasks.cli.onemachine import one_machine, summary
 from omega_tasks.config import Settings
 from omega_tasks.errors import InputError, TransientError
 from omega_tasks.store import Store
@@ -77,9 +77,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     exchange = source.exchange
     print(f"connecting to {exchange.ws_url} for {', '.join(source.symbols)}", flush=True)
     try:
-        outcome = run_here(settings, source, workers=args.workers,
-                           prepare=warm(exchange, source.symbols, settings.warmup_bars),
-                           backfill=lambda store: backfiller(exchange))
+        with one_machine(settings, workers=args.workers) as machine:
+            warm(exchange, source.symbols, settings.warmup_bars)(machine.store)
+            outcome = machine.feed(source, backfill=backfiller(exchange))
     finally:
         if recorder is not None:
             recorder.close()
