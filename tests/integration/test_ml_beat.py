@@ -2,9 +2,11 @@
 
 import time
 
+from celery.schedules import crontab
+
 from omega_tasks.models import ModelStore
 from omega_tasks.worker.inprocess import worker_thread
-from omega_tasks.worker.schedule import JOBS, beat_schedule, on_close
+from omega_tasks.worker.schedule import JOBS, beat_schedule
 from tests.faults.fleet import beat
 from tests.market import momentum
 from tests.pipeline import feed
@@ -17,7 +19,7 @@ JOB_TASK = "omega.ml.retrain"
 
 def test_beat_retrains_the_trend_model_on_queue_maintenance_every_hour(app):
     (job,) = [j for j in JOBS if j.name == JOB]
-    assert job.task == "omega.ml.retrain" and job.every == on_close(60)
+    assert job.task == "omega.ml.retrain" and job.every == crontab(minute=0)
     assert app.amqp.router.route({}, job.task)["queue"].name == "maintenance"
     assert job.expires_s == 55 * 60, "a send waits most of the hour for a worker"
 

@@ -1,15 +1,12 @@
 """Beat's schedule and its jobs, run by a real worker against a real Redis."""
 
 import time
-from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from omega_tasks.core.bars import BarClock
 from omega_tasks.messages import Batch
 from omega_tasks.worker.beat import SingleBeat
 from omega_tasks.worker.runtime import Runtime
-from omega_tasks.worker.schedule import JOBS, AfterClose, beat_schedule, on_close
+from omega_tasks.worker.schedule import HOUR_S, JOBS, beat_schedule
 from tests.support import batches, walk
 
 
@@ -38,32 +35,8 @@ def test_every_scheduled_job_names_a_registered_task_on_the_maintenance_queue(ap
 
 def test_a_send_nobody_took_expires_before_the_next_is_due():
     for job in JOBS:
-        every = job.every if isinstance(job.every, float) else job.every.period_s
-        assert every / 2 < job.expires_s <= every
-
-
-@pytest.mark.parametrize(("minutes", "expected"), [
-    (5, AfterClose("*/5")), (15, AfterClose("*/15")),
-    (60, AfterClose("0", "*/1")), (240, AfterClose("0", "*/4")),
-])
-def test_higher_timeframe_jobs_fire_as_their_bars_close(minutes, expected):
-    assert on_close(minutes) == expected
-
-
-def test_a_close_job_falls_due_its_lag_after_the_boundary(app):
-    every = on_close(1, lag_s=5.0)
-    every.app = app
-    now = datetime.now(UTC)
-    due, next_s = every.is_due(now)
-    boundary = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    assert not due
-    assert next_s == pytest.approx((boundary - now).total_seconds() + 5.0, abs=0.5)
-    assert every.is_due(now - timedelta(minutes=2)).is_due
-
-
-def test_a_timeframe_that_does_not_divide_the_clock_is_refused():
-    with pytest.raises(ValueError, match="7 minutes"):
-        on_close(7)
+        every = job.every if isinstance(job.every, float) else HOUR_S
+        assert every / 2 < job.expires_s <= every, job.name
 
 
 def test_a_feed_silent_for_too_long_raises_one_stale_event_per_stall(app, store, worker):

@@ -21,21 +21,20 @@ HARMONY_INPUTS = (TREND, THRESHOLD, FIB, TRAPS, PREDICTION)
 RECENT_EVENTS = 2_000  # newest events searched for traps: hours of them on a busy symbol
 
 
-def catch_up(runtime: Runtime, analyses: list[str] | None = None) -> dict[str, Any]:
-    """Bring every analysis (or those named) of every symbol up to the last stored trade.
+def catch_up(runtime: Runtime) -> dict[str, Any]:
+    """Bring every analysis of every symbol up to the last stored trade.
 
     Covers a batch whose task message was lost: the analysis folds the missing trades from
     the tick stream, exactly as the lost task would have.
     """
     store = runtime.store
     advanced: dict[str, int] = {}
-    specs = [spec for spec in CATALOG if analyses is None or spec.name in analyses]
     for exchange, symbol in store.symbols():
         k = store.symbol(exchange, symbol)
         last = store.batches_tail(k)
         if last is None:
             continue
-        for spec in specs:
+        for spec in CATALOG:
             if store.covered(k, spec.name) < last.last_id:
                 outcome = run(store, spec, last)
                 advanced[f"{k.member}:{spec.name}"] = outcome.caught_up + len(last)
