@@ -69,7 +69,7 @@ class PacedSource(Source):
             i = due
 
 
-class Progress:
+class ProgressLog:
     """Record (when, analysis, last trade id) from the progress channel."""
 
     def __init__(self, store: Store) -> None:
@@ -121,7 +121,7 @@ def main() -> None:
                 )
                 warm_start(settings, params)
                 store = Store.connect(settings)
-                progress = Progress(store)
+                progress = ProgressLog(store)
                 source = PacedSource(trades, rate)
                 run_pipeline(settings, source, settings.batch_max, settings.batch_ms)
                 ids = np.asarray(trades.ids)

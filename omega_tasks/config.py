@@ -154,7 +154,7 @@ class Settings:
     max_frame_bytes: int = _setting(
         16_777_216, "websocket frames longer than this are dead-lettered", _positive
     )
-    warmup_bars: int = _setting(
+    klines_at_start: int = _setting(
         720, "closed 1m klines loaded over REST when a live feed starts (0: none)",
         _non_negative,
     )
@@ -165,7 +165,6 @@ class Settings:
         0, "port of this process's Prometheus endpoint (feeder, worker or beat); 0: none",
         _non_negative,
     )
-    data_dir: str = _setting("", "real exchange data (tests, evaluation); empty: ../shared/data")
     log_level: str = _setting(
         "INFO", "logging level", _one_of("DEBUG", "INFO", "WARNING", "ERROR")
     )

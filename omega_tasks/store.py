@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -39,13 +39,13 @@ class Checkpoint:
 
 @dataclass(frozen=True, slots=True)
 class Retention:
-    """How much of each key family is kept."""
+    """How much of each key family is kept (the defaults are the settings')."""
 
-    trades: int = 1_000_000
-    bars: int = 20_160
-    events: int = 100_000
-    deadletters: int = 10_000
-    checkpoints: int = 16
+    trades: int
+    bars: int
+    events: int
+    deadletters: int
+    checkpoints: int
 
     @classmethod
     def of(cls, settings: Settings) -> Retention:
@@ -142,14 +142,6 @@ class Store:
         entries = self.redis.xrevrange(k.ticks, count=1)
         return Batch.decode(entries[0][1][b"b"]) if entries else None
 
-    def iter_trades(self, k: SymbolKeys) -> Iterator[Trades]:
-        """Iterate over every retained trade of a symbol, a stored batch at a time."""
-        after = 0
-        while chunk := self.batches(k, after):
-            for batch in chunk:
-                yield batch.trades
-            after = chunk[-1].first_id
-
     def bars(self, k: SymbolKeys, before_ms: int | None = None, limit: int = 20_160) -> list[Bar]:
         """Return up to ``limit`` closed 1m bars opening before ``before_ms``, oldest first."""
         top = "+inf" if before_ms is None else f"({before_ms}"
@@ -196,10 +188,6 @@ class Store:
         return [(exchange, symbol) for exchange, symbol in (m.split(":", 1) for m in members)]
 
     # ---- checkpoints, events, snapshots (written by analysis tasks) ----
-
-    def latest_checkpoint(self, k: SymbolKeys, analysis: str) -> Checkpoint | None:
-        got = self.redis.zrevrange(k.checkpoints(analysis), 0, 0, withscores=True)
-        return Checkpoint(int(got[0][1]), got[0][0]) if got else None
 
     def checkpoint_at_or_before(
         self, k: SymbolKeys, analysis: str, trade_id: int

@@ -27,7 +27,6 @@ class Exchange(ABC):
     """One exchange's websocket protocol and REST endpoints."""
 
     name: str = "exchange"
-    ids_consecutive: bool = True  # trade ids run without holes, so a skipped id is a gap
 
     def __init__(self, ws_url: str, rest_url: str, max_frame_bytes: int = 16_777_216) -> None:
         self.ws_url = ws_url

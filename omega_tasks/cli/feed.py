@@ -90,7 +90,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if isinstance(source, WebSocketSource):
         print(f"connecting to {source.exchange.ws_url} for {', '.join(source.symbols)}",
               flush=True)
-        warm(source.exchange, source.symbols, settings.warmup_bars)(store)
+        warm(source.exchange, source.symbols, settings.klines_at_start)(store)
         backfill = backfiller(source.exchange)
     registry = CollectorRegistry()
     observer = FeedMetrics(registry)

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     print(f"connecting to {exchange.ws_url} for {', '.join(source.symbols)}", flush=True)
     try:
         with one_machine(settings, workers=args.workers) as machine:
-            warm(exchange, source.symbols, settings.warmup_bars)(machine.store)
+            warm(exchange, source.symbols, settings.klines_at_start)(machine.store)
             outcome = machine.feed(source, backfill=backfiller(exchange))
     finally:
         if recorder is not None:

@@ -96,7 +96,7 @@ class Leg:
 
 
 @dataclass(frozen=True, slots=True)
-class Level:
+class FibLevel:
     """One ratio of one timeframe's leg."""
 
     leg: Leg
@@ -120,7 +120,7 @@ class Level:
 class Zone:
     """Levels of at least two timeframes lying close together, with its score."""
 
-    levels: tuple[Level, ...]
+    levels: tuple[FibLevel, ...]
     score: float
     key: str = field(init=False, compare=False, repr=False)
 
@@ -185,7 +185,7 @@ def golden_match(ratio: float, tolerance: float) -> float | None:
     return None
 
 
-def confluence(levels: Sequence[Level], width: float, golden_bonus: float) -> list[Zone]:
+def confluence(levels: Sequence[FibLevel], width: float, golden_bonus: float) -> list[Zone]:
     """Group levels lying within ``width`` of each other; keep those where timeframes agree.
 
     From the lowest level up, a group takes every level within ``width`` of its first one. It
@@ -212,7 +212,7 @@ def confluence(levels: Sequence[Level], width: float, golden_bonus: float) -> li
     return zones
 
 
-class Frame:
+class FibFrame:
     """One timeframe: its bars from closed 1m bars, its pivots and its leg."""
 
     __slots__ = ("fractal", "leg", "pivots", "resampler", "timeframe")
@@ -258,7 +258,7 @@ class Frame:
                 [p.dump() for p in self.pivots]]
 
     @classmethod
-    def load(cls, data: list[Any]) -> Frame:
+    def load(cls, data: list[Any]) -> FibFrame:
         frame = cls(data[0], 1)
         frame.resampler = Resampler.load(data[1])
         frame.fractal = Fractal.load(data[2])
@@ -283,10 +283,10 @@ class FibonacciLevels:
 
     def __init__(self, params: FibParams | None = None) -> None:
         self.params = params or FibParams()
-        self.frames = [Frame(tf, self.params.fractal_k) for tf in self.params.timeframes]
+        self.frames = [FibFrame(tf, self.params.fractal_k) for tf in self.params.timeframes]
         self.zones: tuple[Zone, ...] = ()
         self.width = math.nan
-        self._levels: list[Level] = []
+        self._levels: list[FibLevel] = []
 
     def update(self, bar: Bar, atr: float) -> Changes:
         """Add a closed 1m bar, with the 1m ATR in force (NaN while warming up)."""
@@ -317,7 +317,7 @@ class FibonacciLevels:
             return ()
         return tuple(confluence(self._levels, self.width, self.params.golden_bonus))
 
-    def _golden(self, frame: Frame, pivot: Swing) -> GoldenLeg | None:
+    def _golden(self, frame: FibFrame, pivot: Swing) -> GoldenLeg | None:
         if len(frame.pivots) < 3 or frame.pivots[-1] != pivot:
             return None
         a, b, c = frame.pivots[-3:]
@@ -328,12 +328,12 @@ class FibonacciLevels:
     def legs(self) -> list[Leg]:
         return [leg for frame in self.frames if (leg := frame.leg) is not None]
 
-    def levels(self) -> list[Level]:
+    def levels(self) -> list[FibLevel]:
         """Return every current level, timeframe by timeframe."""
         return list(self._levels)
 
     def _relevel(self) -> None:
-        self._levels = [Level(leg, r, leg.level(r)) for leg in self.legs()
+        self._levels = [FibLevel(leg, r, leg.level(r)) for leg in self.legs()
                         for r in self.params.ratios]
 
     def dump(self) -> list[Any]:
@@ -343,7 +343,7 @@ class FibonacciLevels:
     def load(cls, data: list[Any]) -> FibonacciLevels:
         """Rebuild from ``dump`` output; zones are rebuilt with the width they were built with."""
         levels = cls(FibParams.load(data[0]))
-        levels.frames = [Frame.load(f) for f in data[1]]
+        levels.frames = [FibFrame.load(f) for f in data[1]]
         levels.width = data[2]
         levels._relevel()
         levels.zones = levels._confluence()

@@ -22,7 +22,7 @@ LIVE, SWEEPING, BROKEN_OUT = 0, 1, 2
 
 
 @dataclass(slots=True)
-class Level:
+class SwingLevel:
     """A confirmed swing's price, and the sweep of it in progress, if any.
 
     ``side`` is +1 for a swing high (swept upwards) and -1 for a swing low; ``beyond(p)`` is
@@ -45,7 +45,7 @@ class Level:
     breakout_extreme: float = math.nan  # the extreme when that bar closed
 
     @classmethod
-    def of(cls, swing: Swing, source: str) -> Level:
+    def of(cls, swing: Swing, source: str) -> SwingLevel:
         side = 1 if swing.kind == HIGH else -1
         return cls(side, swing.price, swing.pivot_ms, swing.confirmed_ms, source, swing.minutes)
 
@@ -78,7 +78,7 @@ class Level:
         return list(astuple(self))
 
     @classmethod
-    def load(cls, data: list[Any]) -> Level:
+    def load(cls, data: list[Any]) -> SwingLevel:
         return cls(*data)
 
 
@@ -89,9 +89,9 @@ class LevelBook:
 
     def __init__(self, per_side: int = 8) -> None:
         self.per_side = per_side
-        self.levels: list[Level] = []
+        self.levels: list[SwingLevel] = []
 
-    def add(self, level: Level) -> bool:
+    def add(self, level: SwingLevel) -> bool:
         """Add a level unless one of its side is already at that price; drop the oldest."""
         same = [x for x in self.levels if x.side == level.side]
         if any(x.price == level.price for x in same):
@@ -101,10 +101,10 @@ class LevelBook:
             self.levels.remove(same[0])
         return True
 
-    def remove(self, level: Level) -> None:
+    def remove(self, level: SwingLevel) -> None:
         self.levels.remove(level)
 
-    def __iter__(self) -> Iterator[Level]:
+    def __iter__(self) -> Iterator[SwingLevel]:
         """Iterate over a copy, so a level may leave the book while iterating."""
         return iter(list(self.levels))
 
@@ -117,5 +117,5 @@ class LevelBook:
     @classmethod
     def load(cls, data: list[Any]) -> LevelBook:
         book = cls(data[0])
-        book.levels = [Level.load(x) for x in data[1]]
+        book.levels = [SwingLevel.load(x) for x in data[1]]
         return book

@@ -32,9 +32,9 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from omega_tasks.core.ml_features import FEATURES, LOOKBACK, BarColumns, feature_matrix
-from omega_tasks.core.ml_labels import CLASSES, UNKNOWN, thresholds, triple_barrier
+from omega_tasks.core.ml_labels import CLASSES, UNKNOWN, triple_barrier
 from omega_tasks.core.ml_patterns import Patterns, fit_patterns, shapes
-from omega_tasks.core.threshold import ThresholdParams
+from omega_tasks.core.threshold import ThresholdParams, threshold_path
 from omega_tasks.core.types import MINUTE_MS, Bar
 
 Array = np.ndarray
@@ -87,7 +87,7 @@ class Dataset:
     @classmethod
     def build(cls, bars: Sequence[Bar], params: ModelParams) -> Dataset:
         cols = BarColumns.of(bars)
-        thr = thresholds(list(bars), params.threshold)
+        thr = threshold_path(bars, params.threshold)[1:]  # at each bar's close
         return cls(cols, feature_matrix(cols), shapes(cols.close, params.pattern_bars), thr,
                    triple_barrier(cols, thr, params.horizon_bars))
 
@@ -175,7 +175,3 @@ def train(
         rows=len(rows), class_shares=shares, data_digest=digest.hexdigest(),
     )
 
-
-def latest_first_row(ds: Dataset) -> int:
-    """The row a model trained now would predict first: the bar after the last one."""
-    return len(ds)

@@ -17,24 +17,11 @@ from __future__ import annotations
 import numpy as np
 
 from omega_tasks.core.ml_features import BarColumns
-from omega_tasks.core.threshold import DynamicThreshold, ThresholdParams
-from omega_tasks.core.types import Bar
 
 DOWN, NEITHER, UP = -1, 0, 1
 CLASSES = (DOWN, NEITHER, UP)
 CLASS_NAMES = {DOWN: "down", NEITHER: "neither", UP: "up"}
 UNKNOWN = -9
-
-
-def thresholds(bars: list[Bar], params: ThresholdParams) -> np.ndarray:
-    """Return the threshold in force at each bar's close (NaN while warming up)."""
-    thr = DynamicThreshold(params)
-    out = np.full(len(bars), np.nan)
-    for i, bar in enumerate(bars):
-        thr.update(bar)
-        if thr.warm:
-            out[i] = thr.value()
-    return out
 
 
 def triple_barrier(cols: BarColumns, thr: np.ndarray, horizon: int) -> np.ndarray:
@@ -65,7 +52,3 @@ def triple_barrier(cols: BarColumns, thr: np.ndarray, horizon: int) -> np.ndarra
     labels[:rows] = out
     return labels
 
-
-def known_by(index: int, horizon: int) -> int:
-    """Return the bar at whose close the label of bar ``index`` is known."""
-    return index + horizon

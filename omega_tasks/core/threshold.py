@@ -11,8 +11,11 @@ of price; ``thr · price`` is the move it stands for. The regime is that of the 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from typing import Any, Self
+
+import numpy as np
 
 from omega_tasks.core.analysis import Analysis
 from omega_tasks.core.indicators import Atr, Ewm
@@ -141,6 +144,22 @@ class DynamicThreshold:
         thr.volatility = Volatility.load(data[0])
         thr.regime = RegimeTracker.load(data[1])
         return thr
+
+
+def threshold_path(bars: Sequence[Bar], params: ThresholdParams | None = None) -> np.ndarray:
+    """Return the threshold in force after each count of closed bars, a fraction of price.
+
+    ``out[i]`` holds once the first ``i`` bars closed (NaN until warm): it is in force during
+    bar ``i``, and ``out[len(bars)]`` after the last. Labels, evaluations and charts all read
+    the threshold from this one fold.
+    """
+    thr = DynamicThreshold(params)
+    out = np.full(len(bars) + 1, np.nan)
+    for i, bar in enumerate(bars):
+        thr.update(bar)
+        if thr.warm:
+            out[i + 1] = thr.value()
+    return out
 
 
 class ThresholdAnalysis(Analysis):

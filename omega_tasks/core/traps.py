@@ -24,7 +24,7 @@ from dataclasses import astuple, dataclass
 from typing import Any
 
 from omega_tasks.core.indicators import Ewm
-from omega_tasks.core.levels import BROKEN_OUT, LIVE, SWEEPING, Level, LevelBook
+from omega_tasks.core.levels import BROKEN_OUT, LIVE, SWEEPING, LevelBook, SwingLevel
 from omega_tasks.core.swings import Swing
 from omega_tasks.core.types import MINUTE_MS, Bar, Finding, Liquidation
 
@@ -74,7 +74,7 @@ class TrapRules:
 
     def add(self, swing: Swing, source: str) -> None:
         """Put a newly confirmed swing in the book."""
-        if self.book.add(Level.of(swing, source)):
+        if self.book.add(SwingLevel.of(swing, source)):
             self._retrip()
 
     def set_atr(self, atr: float) -> None:
@@ -95,7 +95,7 @@ class TrapRules:
         if not self.moving:
             return NOTHING
         # No live level is crossed: only the sweeps and breakouts in flight can change.
-        reclaimed: list[Level] | None = None
+        reclaimed: list[SwingLevel] | None = None
         spent = False
         threshold = ctx.threshold
         for level in self.moving:
@@ -120,7 +120,7 @@ class TrapRules:
     ) -> tuple[list[Finding], list[int]]:
         """Take a trade that crosses a live level's trip price: every level may change."""
         started: list[int] = []
-        reclaimed: list[Level] = []
+        reclaimed: list[SwingLevel] = []
         for level in self.book:
             if level.phase == LIVE:
                 if level.beyond(price) <= self.epsilon:
@@ -136,7 +136,7 @@ class TrapRules:
         self._retrip()
         return findings, started
 
-    def _grabs(self, reclaimed: list[Level], trade_id: int, time_ms: int, price: float,
+    def _grabs(self, reclaimed: list[SwingLevel], trade_id: int, time_ms: int, price: float,
                ctx: Context) -> list[Finding]:
         """Fire one grab per side among the reclaimed levels."""
         return [
@@ -148,7 +148,7 @@ class TrapRules:
     def on_bar(self, bar: Bar, ctx: Context) -> list[Finding]:
         """Take a closed bar (with what was in force during it); return the traps it confirms."""
         window = self.params.trap_bars * MINUTE_MS
-        confirmed: list[Level] = []
+        confirmed: list[SwingLevel] = []
         for level in self.book:
             if level.phase == SWEEPING:
                 if bar.trades and level.beyond(bar.close) > self.epsilon:
@@ -174,7 +174,7 @@ class TrapRules:
         self._retrip()
         return findings
 
-    def _fire(self, kind: str, levels: list[Level], trade_id: int, time_ms: int,
+    def _fire(self, kind: str, levels: list[SwingLevel], trade_id: int, time_ms: int,
               price: float, ctx: Context) -> Finding:
         """Spend the levels; describe the outermost one (the others ride along)."""
         for level in levels:
@@ -184,7 +184,7 @@ class TrapRules:
         return Finding(kind, trade_id, time_ms, self._evidence(main, trade_id, time_ms, price,
                                                                ctx, others))
 
-    def _evidence(self, level: Level, trade_id: int, time_ms: int, price: float, ctx: Context,
+    def _evidence(self, level: SwingLevel, trade_id: int, time_ms: int, price: float, ctx: Context,
                   others: list[float]) -> dict[str, Any]:
         p = self.params
         atr = ctx.atr

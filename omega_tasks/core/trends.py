@@ -101,7 +101,7 @@ def _known(x: float) -> float | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Frame:
+class TrendFrame:
     """One timeframe's resampler and trend."""
 
     name: str
@@ -116,7 +116,8 @@ class TrendAnalysis(Analysis):
     wants_trades = False
 
     def __init__(self) -> None:
-        self.frames = [Frame(tf, Resampler(m), TimeframeTrend(m)) for tf, m in TIMEFRAMES.items()]
+        self.frames = [TrendFrame(tf, Resampler(m), TimeframeTrend(m))
+                       for tf, m in TIMEFRAMES.items()]
         self.last_trade_id = 0
         self.bar_open_ms = 0
 
@@ -168,7 +169,7 @@ class TrendAnalysis(Analysis):
     def load(cls, data: Any) -> Self:
         analysis = cls()
         analysis.frames = [
-            Frame(f.name, Resampler.load(r), TimeframeTrend.load(t))
+            TrendFrame(f.name, Resampler.load(r), TimeframeTrend.load(t))
             for f, (r, t) in zip(analysis.frames, data[0], strict=True)
         ]
         analysis.last_trade_id, analysis.bar_open_ms = data[1], data[2]

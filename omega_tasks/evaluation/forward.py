@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from omega_tasks.core.bars import BarClock
-from omega_tasks.core.threshold import DynamicThreshold, ThresholdParams
-from omega_tasks.core.types import Trades
+from omega_tasks.core.threshold import ThresholdParams, threshold_path
+from omega_tasks.core.types import Bar, Trades
 from omega_tasks.evaluation.stats import share
 
 
@@ -52,19 +52,17 @@ class Tally:
 
 
 def thresholds(trades: Trades, params: ThresholdParams | None = None) -> np.ndarray:
-    """Return the dynamic threshold in force at each trade (NaN until warm)."""
-    thr = DynamicThreshold(params)
+    """Return the dynamic threshold in force at each trade (NaN until warm).
+
+    A trade that closes a bar already sees the threshold that bar updates.
+    """
     clock = BarClock()
-    out = np.full(len(trades), np.nan)
-    current = np.nan
+    bars: list[Bar] = []
+    closed_by = np.empty(len(trades), dtype=np.int64)  # bars closed up to each trade
     for i, row in enumerate(trades.rows()):
-        closed = clock.update(*row)
-        if closed:
-            for bar in closed:
-                thr.update(bar)
-            current = thr.value() if thr.warm else np.nan
-        out[i] = current
-    return out
+        bars.extend(clock.update(*row))
+        closed_by[i] = len(bars)
+    return threshold_path(bars, params)[closed_by]
 
 
 def outcome(prices: np.ndarray, end: int, index: int, direction: int, threshold: float) -> int:

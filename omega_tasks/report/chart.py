@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-from omega_tasks.core.threshold import DynamicThreshold, ThresholdParams
+from omega_tasks.core.threshold import ThresholdParams, threshold_path
 from omega_tasks.core.types import Bar
 from omega_tasks.messages import Event
 from omega_tasks.report.layers import LAYERS, Panels
@@ -34,12 +34,8 @@ def _when(ms: Sequence[int] | np.ndarray) -> np.ndarray:
 
 def threshold_band(bars: Sequence[Bar], params: ThresholdParams | None = None) -> np.ndarray:
     """Return the threshold in force during each bar, in price (NaN while warming up)."""
-    thr = DynamicThreshold(params)
-    band = np.full(len(bars), np.nan)
-    for i, bar in enumerate(bars):
-        if thr.warm:
-            band[i] = thr.value() * thr.volatility.last_close
-        thr.update(bar)
+    before = np.array([np.nan] + [b.close for b in bars[:-1]])  # the close it was set at
+    band: np.ndarray = threshold_path(bars, params)[:-1] * before
     return band
 
 

@@ -30,7 +30,7 @@ from omega_tasks.names import SymbolKeys
 from omega_tasks.store import Store, minute_of
 
 log = logging.getLogger(__name__)
-WARMUP_BARS = 6 * 24 * 60
+HISTORY_BARS = 6 * 24 * 60  # closed 1m bars a fold starting afresh is warmed up on
 _models: weakref.WeakKeyDictionary[Store, ModelCache] = weakref.WeakKeyDictionary()
 
 
@@ -135,7 +135,7 @@ def _genesis(store: Store, spec: AnalysisSpec, k: SymbolKeys, batch: Batch) -> F
     except HistoryTrimmed:  # the catch-up from the origin then reports the gap and restarts
         return Fold(spec.kind(), last_id=origin - 1)
     start_ms = first.times_ms[0] if len(first) else batch.trades.times_ms[0]
-    fold = Fold.start(spec.kind(), store.bars(k, before_ms=minute_of(start_ms), limit=WARMUP_BARS))
+    fold = Fold.start(spec.kind(), store.bars(k, before_ms=minute_of(start_ms), limit=HISTORY_BARS))
     fold.last_id = origin - 1
     return fold
 
@@ -143,7 +143,7 @@ def _genesis(store: Store, spec: AnalysisSpec, k: SymbolKeys, batch: Batch) -> F
 def _restart(store: Store, spec: AnalysisSpec, k: SymbolKeys, batch: Batch) -> Fold:
     """Start the fold at this batch, warmed up on the stored bars before it."""
     before = minute_of(batch.trades.times_ms[0])
-    fold = Fold.start(spec.kind(), store.bars(k, before_ms=before, limit=WARMUP_BARS))
+    fold = Fold.start(spec.kind(), store.bars(k, before_ms=before, limit=HISTORY_BARS))
     fold.last_id = batch.first_id - 1
     return fold
 

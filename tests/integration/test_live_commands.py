@@ -44,7 +44,7 @@ def test_omega_run_flushes_the_last_batch_on_sigterm(settings, store, tape):
         process = start("run", "--workers", "1", env={
             "OMEGA_REDIS_URL": settings.redis_url, "OMEGA_KEY_PREFIX": settings.key_prefix,
             "OMEGA_BINANCE_WS_URL": server.url, "OMEGA_BINANCE_REST_URL": rest_url,
-            "OMEGA_WATCHDOG_S": "1", "OMEGA_WARMUP_BARS": "60",
+            "OMEGA_WATCHDOG_S": "1", "OMEGA_KLINES_AT_START": "60",
             "OMEGA_BATCH_MS": "600000", "OMEGA_BATCH_MAX": "1000"})
         code, out, err = stop_when_drained(process, server)
     assert code == 0, err
@@ -79,7 +79,7 @@ def test_omega_feed_live_backfills_a_gap_flushes_on_sigterm_and_starts_when_klin
         process = start("feed", "--live", "--symbols", "BTC-USDT", env={
             "OMEGA_REDIS_URL": settings.redis_url, "OMEGA_KEY_PREFIX": settings.key_prefix,
             "OMEGA_BINANCE_WS_URL": server.url, "OMEGA_BINANCE_REST_URL": rest_url,
-            "OMEGA_WATCHDOG_S": "1", "OMEGA_WARMUP_BARS": "60",
+            "OMEGA_WATCHDOG_S": "1", "OMEGA_KLINES_AT_START": "60",
             "OMEGA_BATCH_MS": "600000", "OMEGA_BATCH_MAX": "1000"})
         code, out, err = stop_when_drained(process, server)
     assert code == 0, err

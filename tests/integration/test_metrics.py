@@ -27,7 +27,7 @@ def test_feeder_worker_and_beat_endpoints_count_a_replayed_recording(settings, s
     rest.klines = [k for k in rest.klines if k[0] < 1_723_161_240_000]
     with ExchangeServer(Script(tape)) as server, rest_server(rest) as rest_url:
         env = environment(settings) | {
-            "OMEGA_WARMUP_BARS": "1440", "OMEGA_BATCH_MAX": "200",
+            "OMEGA_KLINES_AT_START": "1440", "OMEGA_BATCH_MAX": "200",
             "OMEGA_BINANCE_REST_URL": rest_url, "OMEGA_BINANCE_WS_URL": server.url}
         fed, worked, fleet = run_fleet(env, tmp_path, celery_app(settings))
 

@@ -107,7 +107,7 @@ def test_the_procfile_stack_analyses_a_recording_and_reports_its_health(
         env = environment(settings) | {
             "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
             "OMEGA_BINANCE_WS_URL": server.url, "OMEGA_BINANCE_REST_URL": rest_url,
-            "OMEGA_WARMUP_BARS": "1440", "OMEGA_BATCH_MAX": "200",
+            "OMEGA_KLINES_AT_START": "1440", "OMEGA_BATCH_MAX": "200",
             "METRICS_PORT_BASE": str(base), "FLOWER_PORT": str(port["flower"]),
             "FLOWER_BASIC_AUTH": AUTH}
         fleet = honcho([*GROUPS, "beat", "flower"], env, tmp_path / "fleet.log")

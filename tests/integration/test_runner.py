@@ -1,6 +1,7 @@
 """The runner against a real Redis: results depend on the trades, not on how tasks ran."""
 
 import random
+from dataclasses import replace
 
 import msgpack
 import pytest
@@ -10,7 +11,7 @@ from omega_tasks.core.analysis import Fold
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.threshold import ThresholdAnalysis
 from omega_tasks.core.types import Trades
-from omega_tasks.store import Retention, Store
+from omega_tasks.store import Store
 from omega_tasks.worker.runner import Folds, run
 from tests.support import NewHighs, batches, walk
 
@@ -136,7 +137,7 @@ def test_a_lost_batch_is_covered_by_the_next_one_from_the_tick_stream(store):
 def test_trades_trimmed_before_an_analysis_caught_up_give_a_visible_restart(
     store, checkpointed, needed_from
 ):
-    store = Store(store.redis, store.keys, Retention(trades=300))
+    store = Store(store.redis, store.keys, replace(store.retention, trades=300))
     parts = batches(walk(3000), 100)
     store_all(store, parts[:5])
     if checkpointed:
@@ -154,7 +155,7 @@ def test_a_checkpoint_is_plain_msgpack_data_covering_its_trade_id(store):
     parts = batches(walk(500), 100)
     store_all(store, parts)
     run(store, SPECS[1], parts[0])
-    ck = store.latest_checkpoint(store.symbol("sim", "BTC-USDT"), "threshold")
+    ck = store.checkpoint_at_or_before(store.symbol("sim", "BTC-USDT"), "threshold", 10**12)
     assert ck.covered == 100
     assert Fold.load(ThresholdAnalysis, msgpack.unpackb(ck.blob)).last_id == 100
 

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import msgpack
 import pytest
 
@@ -5,7 +7,7 @@ from omega_tasks.core.bars import BarClock
 from omega_tasks.core.types import Finding
 from omega_tasks.errors import HistoryTrimmed
 from omega_tasks.messages import Batch, Event
-from omega_tasks.store import Retention, Store
+from omega_tasks.store import Store
 from tests.support import batches, walk
 
 
@@ -54,7 +56,7 @@ def test_bars_closed_by_the_feeder_are_stored_once_in_time_order(store):
 def test_reading_trades_that_were_trimmed_raises_history_trimmed(settings):
     store = Store.connect(settings)
     store.redis.flushdb()
-    small = Store(store.redis, store.keys, Retention(trades=500))
+    small = Store(store.redis, store.keys, replace(store.retention, trades=500))
     append_all(small, batches(walk(5000), 100))
     k = small.symbol("sim", "BTC-USDT")
     with pytest.raises(HistoryTrimmed):
@@ -76,14 +78,14 @@ def test_a_commit_repeated_adds_each_event_once_and_snapshots_only_move_forward(
     assert late == (1, False)
     assert store.snapshot(k, "test") == (10, {"at": 10})
     assert [e.trade_id for e in store.events(k)] == [5, 9, 3]
-    assert store.latest_checkpoint(k, "test").covered == 10
+    assert store.checkpoint_at_or_before(k, "test", 10**12).covered == 10
     assert store.checkpoint_at_or_before(k, "test", 9).blob == b"ck4"
 
 
 def test_only_the_newest_checkpoints_are_kept(settings):
     store = Store.connect(settings)
     store.redis.flushdb()
-    small = Store(store.redis, store.keys, Retention(checkpoints=3))
+    small = Store(store.redis, store.keys, replace(store.retention, checkpoints=3))
     k = small.symbol("sim", "BTC-USDT")
     for i in range(1, 8):
         small.commit(k, "test", [], i * 10, msgpack.packb(i), "")

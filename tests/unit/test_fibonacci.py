@@ -4,10 +4,10 @@ import math
 import pytest
 
 from omega_tasks.core.fibonacci import (
+    FibLevel,
     FibonacciLevels,
     FibParams,
     Leg,
-    Level,
     confluence,
     leg_ratio,
     proximity,
@@ -104,7 +104,7 @@ def swing(kind, price, ms):
 
 def level(tf, ratio, price, start=100.0, end=200.0):
     leg = Leg(tf, swing(LOW, start, 0), swing(HIGH, end, MINUTE_MS))
-    return Level(leg, ratio, price)
+    return FibLevel(leg, ratio, price)
 
 
 def test_levels_of_two_timeframes_close_together_form_a_scored_zone():
