@@ -3,6 +3,7 @@ per analysis queue carrying the same msgpack blob."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Sequence
 
@@ -29,27 +30,28 @@ class Publisher:
         self.clocks: dict[str, BarClock] = {}
         self.batches = 0
 
-    def publish(self, batch: Batch) -> list[Bar]:
-        """Store the batch and send its tasks; return the 1m bars it closed."""
+    def publish(self, batch: Batch) -> Batch:
+        """Store the batch with the 1m bars it closes and send its tasks; return it so."""
         k = self.store.symbol(batch.exchange, batch.symbol)
         clock = self._clock(k)
-        closed: list[Bar] = []
+        closed: list[tuple[int, Bar]] = []
         update = clock.update
         for row in batch.trades.rows():
             bars = update(*row)
             if bars:
-                closed += bars
+                closed += [(row[0], bar) for bar in bars]
+        batch = dataclasses.replace(batch, bars=tuple(closed))
         blob = batch.encode()
         retrying(
             f"storing batch {k.member}@{batch.first_id}",
-            lambda: self.store.append(batch, blob, closed, clock),
+            lambda: self.store.append(batch, blob, [bar for _, bar in closed], clock),
             self.stop,
         )
         if self.queues and self.app is not None:
             retrying(f"sending batch {k.member}@{batch.first_id}",
                          lambda: self._send(blob), self.stop)
         self.batches += 1
-        return closed
+        return batch
 
     def _send(self, blob: bytes) -> None:
         assert self.app is not None

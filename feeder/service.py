@@ -233,7 +233,7 @@ class Feeder:
             self._placed[key] = placed[len(due):]
         batch = Batch.of(ticks, due)
         started = time.perf_counter()
-        self.publisher.publish(batch)
+        batch = self.publisher.publish(batch)
         quote = self._quotes.pop(key, None)
         if quote is not None:  # the newest best bid/ask, written along with trade batches
             self._show(*key, bid=quote.bid, bid_size=quote.bid_size, ask=quote.ask,

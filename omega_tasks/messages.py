@@ -1,6 +1,7 @@
 """Messages between Omega's processes: frozen, versioned, explicit encode/decode.
 
-Batches travel as msgpack (one blob is both the tick-stream entry and the task argument);
+Batches travel as msgpack (one blob is both the tick-stream entry and the task argument),
+carrying the 1m bars their trades close, so no worker builds bars again;
 events are JSON, so any consumer can read them from Redis or the pub/sub channel.
 A decode failure raises DecodeError carrying the raw bytes.
 """
@@ -16,10 +17,10 @@ from typing import Any
 
 import msgpack
 
-from omega_tasks.core.types import Finding, Liquidation, Trades
+from omega_tasks.core.types import Bar, Finding, Liquidation, Trades
 from omega_tasks.errors import DecodeError
 
-BATCH_VERSION = 1
+BATCH_VERSION = 2  # 1: no bars (decoded with bars None)
 EVENT_VERSION = 1
 
 
@@ -43,7 +44,12 @@ class Tick:
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """Consecutive trades of one symbol, in trade order, with what came alongside them."""
+    """Consecutive trades of one symbol, in trade order, with what came alongside them.
+
+    ``bars`` are the closed 1m bars the trades close, each with the id of the trade that
+    closed it, as the feeder's clock closed them; None when not known (a batch stored before
+    batches carried bars, or built from bare ticks): a fold then closes bars itself.
+    """
 
     exchange: str
     symbol: str
@@ -51,6 +57,7 @@ class Batch:
     received_ns: tuple[int, ...]
     backfilled: tuple[int, ...] = ()
     liquidations: tuple[Liquidation, ...] = ()
+    bars: tuple[tuple[int, Bar], ...] | None = None
     version: int = BATCH_VERSION
 
     def __post_init__(self) -> None:
@@ -99,6 +106,8 @@ class Batch:
                 "r": self.received_ns, "b": self.backfilled,
                 "l": [[q.time_ms, q.side, q.price, q.size, q.before_trade_id]
                       for q in self.liquidations],
+                "c": None if self.bars is None
+                else [[closed_by, *bar.dump()] for closed_by, bar in self.bars],
             }
         )
         return packed
@@ -110,8 +119,9 @@ class Batch:
             data = msgpack.unpackb(raw, use_list=False, strict_map_key=True)
             if not isinstance(data, dict):
                 raise TypeError("not a map")
-            if data.get("v") != BATCH_VERSION:
-                raise DecodeError(f"unsupported batch version {data.get('v')!r}", raw)
+            version = data.get("v")
+            if version not in (1, BATCH_VERSION):
+                raise DecodeError(f"unsupported batch version {version!r}", raw)
             trades = Trades(
                 _ints(data["i"]), _ints(data["t"]), _floats(data["p"]),
                 _floats(data["q"]), _ints(data["a"]),
@@ -125,11 +135,20 @@ class Batch:
                 _ints(data["b"]),
                 tuple(Liquidation(int(q[0]), int(q[1]), float(q[2]), float(q[3]), int(q[4]))
                       for q in data["l"]),
+                _bars(data["c"]) if version == BATCH_VERSION and data["c"] is not None
+                else None,
             )
         except DecodeError:
             raise
         except Exception as exc:
             raise DecodeError(f"undecodable batch: {exc}", bytes(raw)) from None
+
+
+def _bars(rows: Any) -> tuple[tuple[int, Bar], ...]:
+    return tuple((int(r[0]), Bar(int(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[5]),
+                                 float(r[6]), float(r[7]), int(r[8]), int(r[9]), int(r[10]),
+                                 int(r[11])))
+                 for r in rows)
 
 
 def _ints(values: Any) -> tuple[int, ...]:

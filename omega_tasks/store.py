@@ -7,6 +7,7 @@ forward.
 
 from __future__ import annotations
 
+import bisect
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -19,7 +20,7 @@ import redis
 
 from omega_tasks.config import Settings
 from omega_tasks.core.bars import BarClock
-from omega_tasks.core.types import MINUTE_MS, Bar, Liquidation, Trades
+from omega_tasks.core.types import MINUTE_MS, Bar, Trades
 from omega_tasks.errors import HistoryTrimmed
 from omega_tasks.messages import Batch, Event
 from omega_tasks.names import Keys, SymbolKeys
@@ -110,14 +111,14 @@ class Store:
 
     def trades_between(self, k: SymbolKeys, first_id: int, last_id: int) -> Trades:
         """Read trades with ids in [first_id, last_id] from the tick stream, in order."""
-        return self.tape_between(k, first_id, last_id)[0]
+        return self.stored_between(k, first_id, last_id).trades
 
-    def tape_between(
-        self, k: SymbolKeys, first_id: int, last_id: int
-    ) -> tuple[Trades, tuple[Liquidation, ...]]:
-        """Read trades with ids in [first_id, last_id], and the liquidations due among them."""
+    def stored_between(self, k: SymbolKeys, first_id: int, last_id: int) -> Batch:
+        """Read the trades with ids in [first_id, last_id] as one batch: with the liquidations
+        due among them and the bars they close (None if a part was stored without bars)."""
+        empty = Batch(k.exchange, k.symbol, Trades(), (), bars=())
         if last_id < first_id:
-            return Trades(), ()
+            return empty
         head = self.redis.xrange(k.ticks, "-", "+", count=1)
         if head and _entry_trade_id(head[0][0]) > first_id:
             raise HistoryTrimmed(k.ticks, first_id, _entry_trade_id(head[0][0]))
@@ -126,11 +127,17 @@ class Store:
         entries = self.redis.xrange(k.ticks, lo, f"{last_id}-0")
         stored = [Batch.decode(fields[b"b"]) for _, fields in entries]
         if not stored:
-            return Trades(), ()
-        trades = Trades.concat([b.trades for b in stored]).between(first_id, last_id)
+            return empty
+        trades = Trades.concat([b.trades for b in stored])
+        lo_i = bisect.bisect_left(trades.ids, first_id)
+        hi_i = bisect.bisect_left(trades.ids, last_id + 1)
+        received = tuple(r for b in stored for r in b.received_ns)[lo_i:hi_i]
         liquidations = tuple(q for b in stored for q in b.liquidations
                              if first_id <= q.before_trade_id <= last_id)
-        return trades, liquidations
+        bars = (None if any(b.bars is None for b in stored)
+                else tuple(c for b in stored for c in b.bars or () if first_id <= c[0] <= last_id))
+        return Batch(k.exchange, k.symbol, trades[lo_i:hi_i], received,
+                     liquidations=liquidations, bars=bars)
 
     def batches(self, k: SymbolKeys, after_id: int = 0, count: int = 100) -> list[Batch]:
         """Read stored batches whose first trade id is above ``after_id``."""

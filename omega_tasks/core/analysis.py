@@ -52,13 +52,20 @@ class Analysis(ABC):
 
 
 class Fold:
-    """An analysis, its bar clock and the id of the last trade it has seen."""
+    """An analysis, the id of the last trade it has seen, and (only while it is fed bare trades)
+    a 1m bar clock of its own.
+
+    The feeder builds each symbol's 1m bars once and sends the bars a batch closes with it,
+    each with the id of the trade that closed it; a fold fed those bars builds none. Fed
+    trades alone (a batch stored before batches carried bars, a test, an evaluation), it
+    closes bars with its own clock, exactly as the feeder would.
+    """
 
     __slots__ = ("analysis", "clock", "last_id")
 
     def __init__(self, analysis: Analysis, clock: BarClock | None = None, last_id: int = 0):
         self.analysis = analysis
-        self.clock = clock or BarClock()
+        self.clock = clock
         self.last_id = last_id
 
     @classmethod
@@ -69,38 +76,79 @@ class Fold:
         return cls(analysis)
 
     def feed(
-        self, trades: Trades, liquidations: Sequence[Liquidation] = ()
+        self,
+        trades: Trades,
+        liquidations: Sequence[Liquidation] = (),
+        bars: Sequence[tuple[int, Bar]] | None = None,
     ) -> list[Finding]:
         """Fold trades newer than the last one seen; return what they triggered.
 
-        Each liquidation is seen just before the trade named by its ``before_trade_id``.
+        ``bars`` are the 1m bars these trades close, each with the id of the trade that
+        closed it (None: close them here). Each liquidation is seen just before the trade
+        named by its ``before_trade_id``, and before the bars that trade closes.
         """
         if len(trades) and trades.first_id <= self.last_id:
             trades = trades.between(self.last_id + 1, trades.last_id)
         if not len(trades):
             return []
-        findings: list[Finding] = []
-        clock = self.clock.update
-        on_bar = self.analysis.on_bar
-        on_trade = self.analysis.on_trade if self.analysis.wants_trades else None
-        pending = sorted((q for q in liquidations if q.before_trade_id >= trades.first_id),
+        first, last = trades.first_id, trades.last_id
+        if bars is None:
+            bars = self._close(trades)
+        else:
+            self.clock = None  # bars come with the trades from now on
+            bars = [b for b in bars if first <= b[0] <= last]
+        pending = sorted((q for q in liquidations if q.before_trade_id >= first),
                          key=lambda q: q.before_trade_id)
-        due = pending[0].before_trade_id if pending else None
+        findings: list[Finding] = []
+        if self.analysis.wants_trades:
+            self._walk_trades(trades, bars, pending, findings)
+        else:
+            self._walk_bars(bars, pending, last, findings)
+        self.last_id = last
+        return findings
+
+    def _close(self, trades: Trades) -> list[tuple[int, Bar]]:
+        """Close bars with this fold's own clock: (id of the closing trade, bar)."""
+        if self.clock is None:
+            self.clock = BarClock()
+        update = self.clock.update
+        closed: list[tuple[int, Bar]] = []
         for row in trades.rows():
-            if due is not None and row[0] >= due:
-                due = self._liquidations(pending, row[0], findings)
-            closed = clock(*row)
-            if closed:
-                for bar in closed:
-                    found = on_bar(bar)
+            for bar in update(*row):
+                closed.append((row[0], bar))
+        return closed
+
+    def _walk_trades(self, trades: Trades, bars: Sequence[tuple[int, Bar]],
+                     pending: list[Liquidation], findings: list[Finding]) -> None:
+        on_bar, on_trade = self.analysis.on_bar, self.analysis.on_trade
+        due = pending[0].before_trade_id if pending else None
+        k, n = 0, len(bars)
+        closes = bars[0][0] if bars else None
+        for row in trades.rows():
+            trade_id = row[0]
+            if due is not None and trade_id >= due:
+                due = self._liquidations(pending, trade_id, findings)
+            if trade_id == closes:
+                while k < n and bars[k][0] == trade_id:
+                    found = on_bar(bars[k][1])
                     if found:
                         findings.extend(found)
-            if on_trade is not None:
-                found = on_trade(*row)
-                if found:
-                    findings.extend(found)
-        self.last_id = trades.last_id
-        return findings
+                    k += 1
+                closes = bars[k][0] if k < n else None
+            found = on_trade(*row)
+            if found:
+                findings.extend(found)
+
+    def _walk_bars(self, bars: Sequence[tuple[int, Bar]], pending: list[Liquidation],
+                   last: int, findings: list[Finding]) -> None:
+        on_bar = self.analysis.on_bar
+        for closed_by, bar in bars:
+            if pending and pending[0].before_trade_id <= closed_by:
+                self._liquidations(pending, closed_by, findings)
+            found = on_bar(bar)
+            if found:
+                findings.extend(found)
+        self._liquidations(pending, last, findings)
 
     def _liquidations(
         self, pending: list[Liquidation], trade_id: int, findings: list[Finding]
@@ -113,7 +161,8 @@ class Fold:
         return pending[0].before_trade_id if pending else None
 
     def dump(self) -> list[Any]:
-        return [self.analysis.version, self.last_id, self.clock.dump(), self.analysis.dump()]
+        clock = self.clock.dump() if self.clock is not None else None
+        return [self.analysis.version, self.last_id, clock, self.analysis.dump()]
 
     @classmethod
     def load(cls, kind: type[Analysis], data: list[Any]) -> Fold | None:
@@ -121,4 +170,5 @@ class Fold:
         version, last_id, clock, state = data
         if version != kind.version:
             return None
-        return cls(kind.load(state), BarClock.load(clock), last_id)
+        return cls(kind.load(state), BarClock.load(clock) if clock is not None else None,
+                   last_id)

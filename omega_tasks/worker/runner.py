@@ -80,7 +80,7 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = No
     reset = False
     if fold.last_id < batch.first_id - 1:
         try:
-            missing, liquidations = store.tape_between(k, fold.last_id + 1, batch.first_id - 1)
+            missing = store.stored_between(k, fold.last_id + 1, batch.first_id - 1)
         except HistoryTrimmed as exc:
             log.error("%s %s: %s; restarting from this batch", spec.name, k.member, exc)
             fold = _restart(store, spec, k, batch)
@@ -89,8 +89,8 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = No
             reset = True
         else:
             caught_up = len(missing)
-            findings += fold.feed(missing, liquidations)
-    findings += fold.feed(batch.trades, batch.liquidations)
+            findings += fold.feed(missing.trades, missing.liquidations, missing.bars)
+    findings += fold.feed(batch.trades, batch.liquidations, batch.bars)
     events = [Event.of(k.exchange, k.symbol, spec.name, f) for f in findings]
     view = fold.analysis.view() | {
         "analysis": spec.name, "exchange": k.exchange, "symbol": k.symbol,

@@ -192,7 +192,8 @@ def test_a_futures_liquidation_comes_over_the_socket_and_goes_before_the_next_tr
         report, heard = feed_until(store, exchange, {"BTC-USDT": first + 1_499})
         assert "btcusdt@forceOrder" in server.subscriptions[0]
     k = store.symbol("binance-usdm", "BTC-USDT")
-    trades, liquidations = store.tape_between(k, first, first + 1_499)
+    stored = store.stored_between(k, first, first + 1_499)
+    trades, liquidations = stored.trades, stored.liquidations
     assert len(trades) == 1_500 and report.liquidations == 1 and heard.dead_letters == []
     (placed,) = liquidations
     assert (placed.before_trade_id, placed.side, placed.price, placed.size) == (

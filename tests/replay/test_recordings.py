@@ -114,7 +114,8 @@ def test_a_liquidation_reaches_the_batch_just_before_the_trade_that_followed_it(
     report = feeder_for(store).run(RecordingSource(recording, BinanceUsdm("ws://x", "http://x")))
     assert report.liquidations == 1
     k = store.symbol("binance-usdm", "BTC-USDT")
-    trades_read, liquidations = store.tape_between(k, store.origin(k), 10**12)
+    stored = store.stored_between(k, store.origin(k), 10**12)
+    trades_read, liquidations = stored.trades, stored.liquidations
     assert len(trades_read) == report.trades
     (liquidation,) = liquidations
     assert liquidation.before_trade_id == after_id

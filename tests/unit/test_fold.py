@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omega_tasks.core.analysis import Fold
+from omega_tasks.core.bars import BarClock
 from omega_tasks.core.threshold import ThresholdAnalysis
 from omega_tasks.core.types import MINUTE_MS, Bar, Liquidation, Trades
 from tests.support import NewHighs
@@ -100,3 +101,37 @@ def test_a_checkpoint_of_another_version_is_not_loaded():
     dumped = Fold(NewHighs()).dump()
     dumped[0] = NewHighs.version + 1
     assert Fold.load(NewHighs, dumped) is None
+
+
+def closed_bars(trades):
+    """The bars the feeder's clock closes, each with the id of the trade that closed it."""
+    clock = BarClock()
+    return [(row[0], bar) for row in trades.rows() for bar in clock.update(*row)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps, st.lists(st.integers(0, 400), max_size=6))
+def test_bars_sent_with_the_trades_give_what_the_folds_own_clock_gives(steps, cuts):
+    trades = make_trades(steps)
+    bars = closed_bars(trades)
+    for kind in (NewHighs, ThresholdAnalysis):
+        own, own_state = run_in_pieces(kind, trades, cuts)
+        fold, sent = Fold(kind()), []
+        edges = sorted({0, len(trades), *[c % (len(trades) + 1) for c in cuts]})
+        for lo, hi in itertools.pairwise(edges):
+            fold = Fold.load(kind, fold.dump())
+            sent += fold.feed(trades[lo:hi], bars=bars)  # each batch takes its own bars
+        assert sent == own
+        assert fold.dump()[3] == own_state[3] and fold.clock is None
+
+
+def test_a_fold_checkpointed_with_its_own_clock_goes_on_with_bars_sent_to_it():
+    trades = make_trades([(7_000, 0.5, 1)] * 300)
+    whole = Fold(ThresholdAnalysis())
+    expected = whole.feed(trades)
+    before = Fold(ThresholdAnalysis())
+    found = before.feed(trades[:140])  # a fold of the days before batches carried bars
+    after = Fold.load(ThresholdAnalysis, before.dump())
+    assert after.clock is not None
+    found += after.feed(trades[140:], bars=closed_bars(trades))
+    assert found == expected and after.dump()[3] == whole.dump()[3]

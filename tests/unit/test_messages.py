@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import msgpack
@@ -5,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omega_tasks.core.types import Finding, Liquidation
+from omega_tasks.core.types import Bar, Finding, Liquidation
 from omega_tasks.errors import DecodeError
 from omega_tasks.messages import Batch, Event, Tick, snapshot_json
 
@@ -21,6 +22,22 @@ def test_a_batch_survives_its_wire_format_exactly():
     assert again == batch
     assert again.backfilled == (101,)
     assert again.trades.prices[0] == 61837.63  # decimal strings round-trip through float64
+
+
+def test_a_batch_carries_the_bars_its_trades_close_and_the_trade_that_closed_each():
+    bar = Bar(1_723_161_240_000, 1.5, 2.5, 1.0, 2.0, 3.0, 1.25, 7, 90, 96)
+    batch = dataclasses.replace(Batch.of(ticks()), bars=((100, bar),))
+    assert Batch.decode(batch.encode()).bars == ((100, bar),)
+    assert Batch.decode(Batch.of(ticks()).encode()).bars is None  # not known: a fold closes them
+
+
+def test_a_batch_stored_before_batches_carried_bars_decodes_without_them():
+    batch = Batch.of(ticks())
+    t = batch.trades
+    v1 = msgpack.packb({"v": 1, "x": batch.exchange, "s": batch.symbol, "i": t.ids,
+                        "t": t.times_ms, "p": t.prices, "q": t.sizes, "a": t.sides,
+                        "r": batch.received_ns, "b": batch.backfilled, "l": []})
+    assert Batch.decode(v1) == batch
 
 
 @pytest.mark.parametrize(
