@@ -20,10 +20,9 @@ import time
 
 from benchmarks.harness import trend_model
 from omega_tasks.catalog import CATALOG
-from omega_tasks.core.analysis import Analysis, Fold
+from omega_tasks.core.analysis import MODELS, TAPE, Analysis, Fold
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.ml import TrendModel
-from omega_tasks.core.ml_analysis import PredictionAnalysis
 from omega_tasks.core.types import Trades
 from omega_tasks.simulation.market import simulate
 from omega_tasks.simulation.params import SimulationParams
@@ -38,8 +37,8 @@ def clock_only(trades: Trades) -> None:
 
 def fresh(kind: type[Analysis], model: TrendModel) -> Analysis:
     analysis = kind()
-    if isinstance(analysis, PredictionAnalysis):
-        analysis.use({1: model})
+    if MODELS in kind.needs:
+        analysis.supply({MODELS: {1: model}})
     return analysis
 
 
@@ -57,6 +56,8 @@ def main() -> None:
     costs: dict[str, float] = {}
     runs = {"bar clock": lambda: clock_only(trades)}
     for spec in CATALOG:
+        if TAPE not in spec.kind.needs:  # a reading of other analyses: no cost per trade
+            continue
         runs[spec.name] = lambda kind=spec.kind: Fold(fresh(kind, model)).feed(trades)
     clock = time.process_time_ns if args.clock == "cpu" else time.perf_counter_ns
     for name, run in runs.items():

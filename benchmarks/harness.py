@@ -13,7 +13,7 @@ from pathlib import Path
 from feeder.pipeline import build_feeder
 from feeder.service import FeedReport
 from feeder.sources import Source
-from omega_tasks.catalog import CATALOG, busy_queues
+from omega_tasks.catalog import busy_queues, published
 from omega_tasks.config import Settings
 from omega_tasks.core.ml import Dataset, ModelParams, TrendModel, train
 from omega_tasks.core.types import Bar
@@ -116,7 +116,7 @@ def run_pipeline(
     started = time.perf_counter()
     report = feeder.run(source)
     fed = time.perf_counter() - started
-    analyses = [s.name for s in CATALOG if s.queue in queues]
+    analyses = published(queues)
     for (exchange, symbol), last_id in report.last_ids.items():
         k = store.symbol(exchange, symbol)
         if not store.wait_until_covered(k, analyses, last_id, timeout_s=1800):

@@ -22,7 +22,7 @@ import redis
 
 from benchmarks.harness import clean, redis_url, run_pipeline, warm_start, worker_groups, workers
 from feeder.sources import Emit, Source
-from omega_tasks.catalog import CATALOG, busy_queues
+from omega_tasks.catalog import busy_queues, published
 from omega_tasks.config import Settings
 from omega_tasks.core.types import Trades
 from omega_tasks.messages import Tick
@@ -126,19 +126,17 @@ def main() -> None:
                 run_pipeline(settings, source, settings.batch_max, settings.batch_ms)
                 ids = np.asarray(trades.ids)
                 per = {}
-                for spec in CATALOG:
-                    if spec.queue not in queues:
-                        continue
-                    ms = progress.latencies(spec.name, ids, source.sent_ns)
-                    per[spec.name] = {
+                for name in published(queues):
+                    ms = progress.latencies(name, ids, source.sent_ns)
+                    per[name] = {
                         "p50_ms": round(float(np.percentile(ms, 50)), 1),
                         "p99_ms": round(float(np.percentile(ms, 99)), 1),
                         "max_ms": round(float(ms.max()), 1),
                     }
                     print(
-                        f"{rate:>6}/s  {spec.name:<10} p50 {per[spec.name]['p50_ms']:7.1f} ms"
-                        f"  p99 {per[spec.name]['p99_ms']:7.1f} ms"
-                        f"  max {per[spec.name]['max_ms']:7.1f} ms"
+                        f"{rate:>6}/s  {name:<10} p50 {per[name]['p50_ms']:7.1f} ms"
+                        f"  p99 {per[name]['p99_ms']:7.1f} ms"
+                        f"  max {per[name]['max_ms']:7.1f} ms"
                     )
                 results[str(rate)] = per
                 progress.pubsub.close()

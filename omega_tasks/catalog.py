@@ -1,4 +1,9 @@
-"""Which analyses exist and which queue runs each: the feeder and the workers both read it."""
+"""Which analyses exist and which queue runs each: the feeder and the workers both read it.
+
+Adding an analysis is one core module, one line here and its test: what it needs besides
+the tape (models, other analyses' views) it declares itself (``Analysis.needs``), and the
+worker's one runner supplies it.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,9 @@ from dataclasses import dataclass
 
 from omega_tasks.core.analysis import Analysis
 from omega_tasks.core.fib_analysis import FibAnalysis
+from omega_tasks.core.harmony import HarmonyAnalysis
 from omega_tasks.core.ml_analysis import PredictionAnalysis
-from omega_tasks.core.sweeps import HighFreqAnalysis, TrapAnalysis
+from omega_tasks.core.sweeps import SweepAnalysis
 from omega_tasks.core.threshold import ThresholdAnalysis
 from omega_tasks.core.trends import TrendAnalysis
 from omega_tasks.names import Queue
@@ -22,16 +28,24 @@ class AnalysisSpec:
 
     @property
     def name(self) -> str:
+        """The analysis's own name: its checkpoints'."""
         return self.kind.name
 
+    @property
+    def publishes(self) -> tuple[str, ...]:
+        """The snapshots (and event detectors) it publishes."""
+        return self.kind.publishes()
 
+
+# In dependency order: an analysis that reads others' views comes after them, so a catch-up
+# that runs the catalogue in order brings the inputs up first.
 CATALOG: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(ThresholdAnalysis, Queue.TRENDS),
     AnalysisSpec(TrendAnalysis, Queue.TRENDS),
     AnalysisSpec(FibAnalysis, Queue.FIB),
-    AnalysisSpec(TrapAnalysis, Queue.TRAPS),
-    AnalysisSpec(HighFreqAnalysis, Queue.HIGHFREQ),
+    AnalysisSpec(SweepAnalysis, Queue.TRAPS),
     AnalysisSpec(PredictionAnalysis, Queue.ML),
+    AnalysisSpec(HarmonyAnalysis, Queue.ML),
 )
 
 
@@ -43,3 +57,21 @@ def on_queue(queue: str) -> tuple[AnalysisSpec, ...]:
 def busy_queues(allowed: tuple[str, ...]) -> tuple[str, ...]:
     """Return the queues in ``allowed`` that have at least one analysis."""
     return tuple(q for q in allowed if on_queue(q))
+
+
+def published(queues: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """Return every snapshot name the analyses on ``queues`` (default: all) publish."""
+    return tuple(name for spec in CATALOG if queues is None or spec.queue in queues
+                 for name in spec.publishes)
+
+
+def readers_of(spec: AnalysisSpec) -> tuple[AnalysisSpec, ...]:
+    """Return the analyses that read some snapshot ``spec`` publishes, in catalogue order."""
+    return tuple(reader for reader in CATALOG for need in reader.kind.needs
+                 if need.kind == "views" and set(need.names) & set(spec.publishes))
+
+
+def read_by_others() -> frozenset[str]:
+    """Return the snapshots some analysis reads as of a trade: their history is kept."""
+    return frozenset(name for spec in CATALOG for need in spec.kind.needs
+                     if need.kind == "views" for name in need.names)

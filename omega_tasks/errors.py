@@ -5,6 +5,7 @@
     ├── InputError           bad input: dead-lettered with its reason, never retried
     │   └── DecodeError      bytes that do not decode; keeps the raw bytes
     ├── TransientError       a dependency is briefly unavailable: retried with backoff
+    ├── InputsBehind         an analysis's inputs have not reached its trade yet
     ├── HistoryTrimmed       trades an analysis needs are no longer in the tick stream
     ├── EmbeddedRedisError   the embedded Redis server could not be started
     └── ModelRejected        a stored model names types outside the trusted list: not loaded
@@ -57,3 +58,8 @@ class EmbeddedRedisError(OmegaError):
 
 class ModelRejected(OmegaError):
     """A stored model holds types that are not on the trusted list; it is never loaded."""
+
+
+class InputsBehind(OmegaError):
+    """An analysis's inputs have not reached the trade it would read them at: the last input
+    to get there runs it."""

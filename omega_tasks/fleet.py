@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from omega_tasks.catalog import CATALOG
+from omega_tasks.catalog import published
 from omega_tasks.health import FeedHealth
 from omega_tasks.names import ALL_QUEUES
 from omega_tasks.store import Store
@@ -40,9 +40,9 @@ def symbol_views(store: Store, now_ns: int | None = None) -> list[SymbolView]:
         health = FeedHealth.of(store.feed(k), now)
         last = health.last_trade_id if health is not None else -1
         lag: dict[str, int | None] = {}
-        for spec in CATALOG:
-            covered = store.covered(k, spec.name)
-            lag[spec.name] = max(0, last - covered) if covered >= 0 else None
+        for name in published():
+            covered = store.covered(k, name)
+            lag[name] = max(0, last - covered) if covered >= 0 else None
         views.append(SymbolView(exchange, symbol, health, lag))
     return views
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -149,59 +148,3 @@ class ModelStore:
             raise
         except Exception as exc:  # skops and json raise what a broken file gives them
             raise ModelRejected(f"model {version} does not load: {exc!r}") from exc
-
-
-class ModelCache:
-    """The kept models of each symbol, each version loaded once by a worker process.
-
-    Threads of one worker share it: versions are loaded and published under a lock, so a
-    thread never sees them half loaded and no version is loaded twice. A version that is
-    rejected (``ModelRejected``) is reported once and then left out. Redis errors pass
-    through and publish nothing: the task retries them and the next call loads again.
-    """
-
-    def __init__(self, models: ModelStore) -> None:
-        self.models = models
-        self._held: dict[str, Held] = {}
-        self._loading = threading.Lock()
-
-    def kept(self, k: SymbolKeys) -> tuple[dict[int, TrendModel], list[ModelRejected]]:
-        """Return the kept models by version, and the rejections this call met first."""
-        latest = self.models.latest(k)
-        if latest is None:
-            return {}, []
-        held = self._held.get(k.member)
-        rejected: list[ModelRejected] = []
-        if held is None or held.latest != latest:
-            with self._loading:
-                held = self._held.get(k.member)
-                if held is None or held.latest != latest:
-                    held, rejected = self._load(k, latest, held)
-        return held.usable, rejected
-
-    def _load(
-        self, k: SymbolKeys, latest: int, before: Held | None
-    ) -> tuple[Held, list[ModelRejected]]:
-        loaded: dict[int, TrendModel | None] = {}
-        rejected: list[ModelRejected] = []
-        for version in self.models.versions(k):
-            if before is not None and version in before.loaded:
-                loaded[version] = before.loaded[version]
-                continue
-            try:
-                loaded[version] = self.models.load(k, version)
-            except ModelRejected as exc:
-                loaded[version] = None
-                rejected.append(exc)
-        usable = {v: m for v, m in loaded.items() if m is not None}
-        held = self._held[k.member] = Held(latest, loaded, usable)
-        return held, rejected
-
-
-@dataclass(frozen=True, slots=True)
-class Held:
-    """A symbol's models as loaded when ``latest`` was the newest version."""
-
-    latest: int
-    loaded: dict[int, TrendModel | None]  # None: rejected or no longer kept
-    usable: dict[int, TrendModel]

@@ -11,6 +11,8 @@ Per symbol, under ``{prefix}:{exchange}:{symbol}:``
     event-ids          sorted set of event ids already written, score = trigger trade id
     state:{analysis}   hash: the JSON snapshot and the last trade id it covers
     ckpt:{analysis}    sorted set of fold checkpoints, score = last trade id covered
+    views:{analysis}   sorted set of its recent snapshots (JSON), score = last trade id
+                       covered; kept only for the analyses another analysis reads
     feed               hash: feed health (last trade id/time, connection, gaps, origin id)
     models             hash: trend models, "{version}:skops" and "{version}:card" (JSON),
                        "latest" (the newest version) and "next" (the version counter)
@@ -18,7 +20,7 @@ Per symbol, under ``{prefix}:{exchange}:{symbol}:``
 Shared: ``{prefix}:symbols`` (set of "exchange:symbol"), ``{prefix}:deadletter`` (stream),
 ``{prefix}:beat`` (the lock held by the one running celery beat), ``{prefix}:beat:runs`` (hash:
 when beat last sent each job), channels ``{prefix}:events`` (every event) and
-``{prefix}:progress`` (checkpoint advances).
+``{prefix}:progress`` (snapshot advances).
 """
 
 from __future__ import annotations
@@ -61,7 +63,6 @@ class TaskName(StrEnum):
     CHECK_FEEDS = "omega.maintenance.check_feeds"
     TRIM = "omega.maintenance.trim"
     RETRAIN = "omega.ml.retrain"
-    HARMONY = "omega.maintenance.harmony"
 
 
 def analyse_task(queue: str) -> str:
@@ -102,6 +103,9 @@ class SymbolKeys:
 
     def checkpoints(self, analysis: str) -> str:
         return f"{self.base}:ckpt:{analysis}"
+
+    def views(self, analysis: str) -> str:
+        return f"{self.base}:views:{analysis}"
 
     @property
     def models(self) -> str:

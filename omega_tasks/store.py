@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -67,7 +67,6 @@ class Store:
         self._commit = client.register_script(_script("commit"))
         self._hold = client.register_script(_script("hold"))
         self._release = client.register_script(_script("release"))
-        self._reading = client.register_script(_script("reading"))
 
     @classmethod
     def connect(cls, settings: Settings) -> Store:
@@ -211,58 +210,47 @@ class Store:
         events: Sequence[Event],
         last_id: int,
         checkpoint: bytes = b"",
-        snapshot: str = "",
-    ) -> tuple[int, bool]:
-        """Write events (each once), a checkpoint and a forward-only snapshot, atomically.
-
-        Returns how many events were new and whether the snapshot moved forward.
-        """
-        new, advanced = self.commit_new(k, analysis, events, last_id, checkpoint, snapshot)
-        return len(new), advanced
-
-    def commit_new(
-        self,
-        k: SymbolKeys,
-        analysis: str,
-        events: Sequence[Event],
-        last_id: int,
-        checkpoint: bytes = b"",
-        snapshot: str = "",
+        snapshots: Mapping[str, str] | None = None,
+        history: Collection[str] = (),
     ) -> tuple[list[Event], bool]:
-        """Commit as ``commit`` does; return the events that were new, and if it advanced."""
+        """Write events (each once), a checkpoint and forward-only snapshots, atomically.
+
+        ``snapshots`` maps each name the analysis publishes to its snapshot (JSON); of the
+        names in ``history`` a short history is kept too (``views_at``), for the analyses
+        that read them as of a trade. Returns the events that were new and whether a
+        snapshot moved forward.
+        """
+        snapshots = snapshots or {}
         args: list[Any] = [
-            analysis, k.member, last_id, snapshot, checkpoint, self.retention.checkpoints,
-            self.retention.events, max(0, last_id - self.retention.trades),
-            self.keys.events_channel, self.keys.progress_channel,
+            k.member, last_id, checkpoint, self.retention.checkpoints, self.retention.events,
+            max(0, last_id - self.retention.trades), self.keys.events_channel,
+            self.keys.progress_channel, len(snapshots),
         ]
+        keys = [k.event_ids, k.events, k.checkpoints(analysis)]
+        for name, snapshot in snapshots.items():
+            args += [name, snapshot, "1" if name in history else "0"]
+            keys += [k.state(name), k.views(name)]
         for event in events:
             args += [event.id, event.trade_id, event.to_json()]
-        _, advanced, new = self._commit(
-            keys=[k.event_ids, k.events, k.state(analysis), k.checkpoints(analysis)], args=args
-        )
+        _, advanced, new = self._commit(keys=keys, args=args)
         return [events[int(i)] for i in new], bool(advanced)
 
-    def put_reading(
-        self, k: SymbolKeys, name: str, covered: Mapping[str, int], snapshot: str
-    ) -> bool:
-        """Write a snapshot read off other snapshots (``covered``: the last trade id each
-        input covers), unless a reading of later inputs is stored.
-
-        Unlike ``commit``, an equal last trade id rewrites it when an input behind the
-        newest moved on; a reading of older inputs, finished late, never replaces it.
-        """
-        return bool(self._reading(
-            keys=[k.state(name)],
-            args=[max(covered.values()), snapshot, self.keys.progress_channel, name, k.member,
-                  sum(covered.values())],
-        ))
+    def views_at(self, k: SymbolKeys, names: Sequence[str], trade_id: int) -> dict[str, Any]:
+        """Return the snapshot each named analysis had after ``trade_id`` (None if none is
+        kept for exactly that trade)."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.zrangebyscore(k.views(name), trade_id, trade_id)
+            found = pipe.execute()
+        return {name: json.loads(got[0]) if got else None
+                for name, got in zip(names, found, strict=True)}
 
     def add_events(self, k: SymbolKeys, events: Sequence[Event]) -> int:
         """Write events that belong to no analysis snapshot (feed gaps, health); each once."""
         if not events:
             return 0
         last = max(e.trade_id for e in events)
-        return self.commit(k, "", events, last)[0]
+        return len(self.commit(k, "", events, last)[0])
 
     def events(self, k: SymbolKeys, count: int | None = None) -> list[Event]:
         """Return stored events of a symbol, oldest first (the newest ``count`` if given)."""

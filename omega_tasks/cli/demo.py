@@ -55,9 +55,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         progress.finish()
         if not outcome.caught_up:
             raise OmegaError("the analyses did not finish in time; see the worker log")
-        # what beat sends every 15 s, once the analyses it reads are done
-        app.send_task(TaskName.HARMONY).get(
-            timeout=30, disable_sync_subtasks=False)  # the in-process worker sets the flag
         bars = [b for b in store.bars(k) if b.open_ms >= params.start_ms]  # not the history
         events = store.events(k)
         print(summarise(store, k, simulation, outcome.report, outcome.fed_s,

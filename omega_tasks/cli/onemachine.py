@@ -18,7 +18,7 @@ from feeder.observer import FeedObserver
 from feeder.pipeline import build_feeder
 from feeder.service import Backfill, FeedReport
 from feeder.sources import Source
-from omega_tasks.catalog import CATALOG, busy_queues
+from omega_tasks.catalog import busy_queues, published
 from omega_tasks.cli.signals import stop_on_signals
 from omega_tasks.config import Settings, redact_url
 from omega_tasks.embedded import redis_for
@@ -52,7 +52,7 @@ class Machine:
     @property
     def analyses(self) -> list[str]:
         """The analyses these queues run, by the snapshot names they publish."""
-        return [spec.name for spec in CATALOG if spec.queue in self.queues]
+        return list(published(self.queues))
 
     def feed(
         self,

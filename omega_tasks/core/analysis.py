@@ -1,19 +1,43 @@
-"""The shape every stateful analysis takes: a fold over trades with its own 1m bar clock.
+"""The one shape every analysis takes: a fold over a symbol's market data, declaring its inputs.
 
 An ``Analysis`` sees closed 1m bars (``on_bar``) and, if it asks for them, every trade
 (``on_trade``), always in trade order. Its state is plain data (``dump``/``load``), so a
 ``Fold`` can be checkpointed after any trade and resumed elsewhere with the same result:
 processing trades in one run or in many batches gives identical findings and state.
+
+What else an analysis needs it declares in ``needs``, and the worker supplies it before each
+feed (``supply``): the trend models (``MODELS``), or other analyses' snapshots as of the
+batch's last trade (``views(...)``). An analysis without ``TAPE`` reads no market data: it is
+a reading of its inputs, taken at the end of each batch (``settle``). The findings of one
+analysis may belong to several published detectors (``detector``, ``publishes``).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.types import Bar, Finding, Liquidation, Trades
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """An input an analysis declares; ``names`` says which analyses' views, for ``views``."""
+
+    kind: str
+    names: tuple[str, ...] = ()
+
+
+TAPE = Need("tape")  # the symbol's trades and the bars they close, in trade order
+MODELS = Need("models")  # the symbol's kept trend models, by version
+
+
+def views(*names: str) -> Need:
+    """Other analyses' snapshots as of the batch's last trade (None where one is not run)."""
+    return Need("views", names)
 
 
 class Analysis(ABC):
@@ -22,6 +46,19 @@ class Analysis(ABC):
     name: ClassVar[str]
     version: ClassVar[int] = 1
     wants_trades: ClassVar[bool] = True
+    needs: ClassVar[tuple[Need, ...]] = (TAPE,)
+
+    @classmethod
+    def publishes(cls) -> tuple[str, ...]:
+        """The snapshots this analysis writes (its view under each name): its own name."""
+        return (cls.name,)
+
+    def detector(self, finding: Finding) -> str:
+        """The detector a finding is published under: the analysis's name."""
+        return self.name
+
+    def supply(self, inputs: Mapping[Need, Any]) -> None:  # noqa: B027 - most need nothing
+        """Take the inputs declared in ``needs`` (besides the tape), before a feed."""
 
     @abstractmethod
     def on_bar(self, bar: Bar) -> list[Finding] | None:
@@ -35,6 +72,10 @@ class Analysis(ABC):
 
     def on_liquidation(self, liquidation: Liquidation) -> list[Finding] | None:
         """Take a futures liquidation, just before the trade that followed it."""
+        return None
+
+    def settle(self, trade_id: int) -> list[Finding] | None:
+        """Take the end of a batch at ``trade_id``: an analysis of its inputs reads them."""
         return None
 
     @abstractmethod
@@ -106,6 +147,12 @@ class Fold:
             self._walk_bars(bars, pending, last, findings)
         self.last_id = last
         return findings
+
+    def settle(self, trade_id: int) -> list[Finding]:
+        """End a batch at ``trade_id``: the fold has seen everything up to it."""
+        found = self.analysis.settle(trade_id)
+        self.last_id = max(self.last_id, trade_id)
+        return list(found or ())
 
     def _close(self, trades: Trades) -> list[tuple[int, Bar]]:
         """Close bars with this fold's own clock: (id of the closing trade, bar)."""

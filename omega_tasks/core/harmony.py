@@ -1,13 +1,13 @@
 """Harmony: how many independent signals agree on a direction, 0..1.
 
-Five signals, each read from what another analysis wrote (its snapshot, or its events):
+Five signals, each read from another analysis's snapshot as of the same trade:
 
     trend      the sign of the alignment of the warm timeframes (−1..1)
     regime     the 5m direction while the 5m regime is trending; against it while ranging
                (a range reverts); no direction while volatile or neutral
     model      the ``prediction`` snapshot's class: up +1, down −1, neither 0
     traps      the direction of the newest trap or liquidity grab in the last 15 minutes
-               (including the minute still forming)
+               (including the minute still forming), from the traps snapshot's last_trap
     fibonacci  the confluence zone nearest the close, within 1 ATR: support (+1) with the
                close above it, resistance (−1) below it, no direction inside it
 
@@ -22,9 +22,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
-from omega_tasks.core.types import MINUTE_MS
+from omega_tasks.core.analysis import Analysis, views
+from omega_tasks.core.types import MINUTE_MS, Bar, Finding
+from omega_tasks.names import FIB, HARMONY, PREDICTION, THRESHOLD, TRAPS, TREND
 
 View = Mapping[str, Any]
 SIGNALS = ("trend", "regime", "model", "traps", "fibonacci")
@@ -190,3 +192,55 @@ def read(
 
 def _sign(x: float) -> int:
     return (x > 0) - (x < 0)
+
+
+def last_trap(traps: View | None) -> list[tuple[int, str, int]]:
+    """The newest trap or grab in a traps snapshot, as (time_ms, kind, direction)."""
+    trap = (traps or {}).get("last_trap")
+    return [(trap["time_ms"], trap["kind"], trap["direction"])] if trap else []
+
+
+class HarmonyAnalysis(Analysis):
+    """Harmony read off the other analyses' snapshots as of the end of each batch.
+
+    It reads no market data: its inputs are the views of trend, threshold, Fibonacci, traps
+    and prediction after the batch's last trade, all of them, so the reading depends on
+    the trades alone. An input analysis that is not run is an absent signal.
+    """
+
+    name = HARMONY
+    wants_trades = False
+    reads = (TREND, THRESHOLD, FIB, TRAPS, PREDICTION)
+    needs = (views(*reads),)
+
+    def __init__(self, params: HarmonyParams | None = None) -> None:
+        self.params = params or HarmonyParams()
+        self.inputs: Mapping[str, View | None] = {}
+        self.reading: dict[str, Any] = {}
+
+    def supply(self, inputs: Mapping[Any, Any]) -> None:
+        self.inputs = inputs[self.needs[0]]
+
+    def on_bar(self, bar: Bar) -> list[Finding] | None:
+        return None
+
+    def settle(self, trade_id: int) -> list[Finding] | None:
+        found = {name: view for name, view in self.inputs.items() if view is not None}
+        reading = read(found, last_trap(found.get(TRAPS)), self.params)
+        self.reading = reading.view() if reading is not None else {}
+        if self.reading:
+            self.reading["covered"] = {name: view.get("last_trade_id")
+                                       for name, view in found.items()}
+        return None
+
+    def dump(self) -> Any:
+        return self.reading
+
+    @classmethod
+    def load(cls, data: Any) -> Self:
+        analysis = cls()
+        analysis.reading = dict(data)
+        return analysis
+
+    def view(self) -> dict[str, Any]:
+        return self.reading or {"as_of_ms": None, "score": None, "signals": {}}

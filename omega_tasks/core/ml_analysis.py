@@ -2,13 +2,13 @@
 
 The fold keeps the last ``WINDOW`` bars; at each close it computes that bar's features and
 shape (``core/ml_features.py``, ``core/ml_patterns.py``) and asks the model it was given.
-The models are not part of the fold's state: the task adapter hands over the kept versions
-(``use``) before feeding, and each bar is predicted by the newest of them whose training
-data ended by the bar's open and not longer ago than its expiry at the bar's close, both in
-market time. So a bar gets the same prediction whether its batch runs on time or after a
-later retrain; when no model qualifies the snapshot says why there is no prediction. A
-change of predicted class is a finding, and so is the end of a run of predictions (the model
-expired or went away).
+The models are not part of the fold's state: it declares it needs them (``MODELS``) and the
+worker hands over the kept versions (``supply``) before feeding; each bar is predicted by
+the newest of them whose training data ended by the bar's open and not longer ago than its
+expiry at the bar's close, both in market time. So a bar gets the same prediction whether
+its batch runs on time or after a later retrain; when no model qualifies the snapshot says
+why there is no prediction. A change of predicted class is a finding, and so is the end of a
+run of predictions (the model expired or went away).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
-from omega_tasks.core.analysis import Analysis
+from omega_tasks.core.analysis import MODELS, TAPE, Analysis, Need
 from omega_tasks.core.ml_features import WINDOW, BarColumns, latest_features, shapes
 from omega_tasks.core.ml_labels import CLASS_NAMES, CLASSES
 from omega_tasks.core.types import Bar, Finding
@@ -38,6 +38,7 @@ class PredictionAnalysis(Analysis):
 
     name = PREDICTION
     wants_trades = False
+    needs = (TAPE, MODELS)
 
     def __init__(self) -> None:
         self.bars: deque[Bar] = deque(maxlen=WINDOW)
@@ -47,6 +48,9 @@ class PredictionAnalysis(Analysis):
         self.last: dict[str, Any] = {}
         self.last_trade_id = 0
         self.models: tuple[tuple[int, TrendModel], ...] = ()
+
+    def supply(self, inputs: Mapping[Need, Any]) -> None:
+        self.use(inputs[MODELS])
 
     def use(self, models: Mapping[int, TrendModel]) -> None:
         """Choose among ``models`` (by saved version) from the next bar on."""

@@ -1,9 +1,9 @@
-"""Levels, trap rules and the high-frequency mode run as one fold, published as two analyses.
+"""Levels, trap rules and the high-frequency mode run as one fold, published as two detectors.
 
 The burst mode scales the threshold the trap rules use, and opposite-side sweeps feed the
-burst rule, so they cannot run apart without one guessing the other. Both analyses fold the
-same detector, so the mode the ``highfreq`` queue reports is exactly the mode the ``traps``
-queue applied; each publishes its own kinds of finding.
+burst rule, so they cannot run apart without one guessing the other: one fold on queue
+``traps`` owns them, and publishes its grabs and traps under ``traps`` and its mode changes
+under ``highfreq``, so the mode reported is exactly the mode the trap rules applied.
 
 Grabs and traps carry the 5m regime in force (through the shared dynamic threshold) and, when
 their level lies at or near a golden Fibonacci level or a confluence zone of the levels known
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from typing import Any, Self
 
 from omega_tasks.core.analysis import Analysis
 from omega_tasks.core.fibonacci import FibonacciLevels, FibParams, proximity
@@ -47,8 +47,8 @@ class SweepDetector:
     """Threshold, swings, the level book with its rules, the burst mode and the Fibonacci
     levels, in one fold."""
 
-    __slots__ = ("burst", "contexts", "fib", "fractal", "rules", "sigma", "threshold", "warm",
-                 "zigzag")
+    __slots__ = ("burst", "contexts", "fib", "fractal", "last_trap", "rules", "sigma",
+                 "threshold", "warm", "zigzag")
 
     def __init__(self, params: SweepParams | None = None) -> None:
         p = params or SweepParams()
@@ -59,6 +59,7 @@ class SweepDetector:
         self.rules = TrapRules(p.traps)
         self.burst = Burst(p.burst)
         self.warm = False
+        self.last_trap: dict[str, Any] | None = None
         self._in_force()
 
     def _in_force(self) -> None:
@@ -117,12 +118,15 @@ class SweepDetector:
         return found or None
 
     def _near_fibonacci(self, findings: list[Finding]) -> list[Finding]:
-        """Add to each grab or trap the golden level or zone at or near its level, if any."""
+        """Add to each grab or trap the golden level or zone at or near its level, if any;
+        remember the last as the newest trap."""
         out = []
         for f in findings:
             near = proximity(self.fib, f.evidence["level"], f.evidence["atr14"])
             evidence = {**f.evidence, "fibonacci": near.evidence() if near is not None else None}
             out.append(Finding(f.kind, f.trade_id, f.time_ms, evidence, f.key))
+            self.last_trap = {"kind": f.kind, "trade_id": f.trade_id, "time_ms": f.time_ms,
+                              "direction": int(f.evidence["direction"])}
         return out
 
     def on_liquidation(self, liquidation: Liquidation) -> None:
@@ -130,7 +134,7 @@ class SweepDetector:
 
     def dump(self) -> list[Any]:
         return [self.threshold.dump(), self.fractal.dump(), self.zigzag.dump(),
-                self.rules.dump(), self.burst.dump(), self.fib.dump()]
+                self.rules.dump(), self.burst.dump(), self.fib.dump(), self.last_trap]
 
     @classmethod
     def load(cls, data: list[Any]) -> SweepDetector:
@@ -141,6 +145,7 @@ class SweepDetector:
         made.rules = TrapRules.load(data[3])
         made.burst = Burst.load(data[4])
         made.fib = FibonacciLevels.load(data[5])
+        made.last_trap = data[6] if len(data) > 6 else None  # not kept by earlier checkpoints
         made.warm = made.threshold.warm
         made._in_force()
         return made
@@ -156,6 +161,7 @@ class SweepDetector:
             "hf_mode": self.burst.on,
             "hf_mode_since_ms": self.burst.on_ms if self.burst.on else None,
             "levels": self.rules.view(),
+            "last_trap": self.last_trap,
         }
 
 
@@ -163,51 +169,43 @@ def _stamped(finding: Finding, trade_id: int) -> Finding:
     return Finding(finding.kind, trade_id, finding.time_ms, finding.evidence, finding.key)
 
 
-class _SweepAnalysis(Analysis):
-    """An analysis publishing the detector's findings of some kinds."""
+class SweepAnalysis(Analysis):
+    """Liquidity grabs, bull/bear traps and high-frequency trap mode, as one fold (queue
+    ``traps``) published as two detectors and snapshots: ``traps`` and ``highfreq``."""
 
-    kinds: ClassVar[frozenset[str]]
+    name = TRAPS
     version = 2
 
     def __init__(self, params: SweepParams | None = None) -> None:
-        self.detector = SweepDetector(params)
+        self.sweeps = SweepDetector(params)
+
+    @classmethod
+    def publishes(cls) -> tuple[str, ...]:
+        return (TRAPS, HIGHFREQ)
+
+    def detector(self, finding: Finding) -> str:
+        return HIGHFREQ if finding.kind in HF_KINDS else TRAPS
 
     def on_bar(self, bar: Bar) -> list[Finding] | None:
-        found = self.detector.on_bar(bar)
-        return [f for f in found if f.kind in self.kinds] if found else None
+        return self.sweeps.on_bar(bar) or None
 
     def on_trade(
         self, trade_id: int, time_ms: int, price: float, size: float, side: int
     ) -> list[Finding] | None:
-        found = self.detector.on_trade(trade_id, time_ms, price, size, side)
-        return [f for f in found if f.kind in self.kinds] if found else None
+        return self.sweeps.on_trade(trade_id, time_ms, price, size, side)
 
     def on_liquidation(self, liquidation: Liquidation) -> list[Finding] | None:
-        self.detector.on_liquidation(liquidation)
+        self.sweeps.on_liquidation(liquidation)
         return None
 
     def dump(self) -> Any:
-        return self.detector.dump()
+        return self.sweeps.dump()
 
     @classmethod
     def load(cls, data: Any) -> Self:
         analysis = cls.__new__(cls)
-        analysis.detector = SweepDetector.load(data)
+        analysis.sweeps = SweepDetector.load(data)
         return analysis
 
     def view(self) -> dict[str, Any]:
-        return self.detector.view()
-
-
-class TrapAnalysis(_SweepAnalysis):
-    """Liquidity grabs and bull/bear traps (queue ``traps``)."""
-
-    name = TRAPS
-    kinds = TRAP_KINDS
-
-
-class HighFreqAnalysis(_SweepAnalysis):
-    """High-frequency trap mode on and off (queue ``highfreq``)."""
-
-    name = HIGHFREQ
-    kinds = HF_KINDS
+        return self.sweeps.view()

@@ -2,7 +2,7 @@
 
 The trend, threshold, Fibonacci and trap analyses fold the data as the workers would; every
 ``--every`` minutes, at a 1m close, harmony is read off their views exactly as the harmony
-task reads their snapshots (the model is absent: it is evaluated by ``omega evaluate ml``).
+analysis reads their snapshots (the model is absent: it is evaluated by ``omega evaluate ml``).
 A reading with a direction claims price will move one dynamic threshold that way before
 moving one threshold the other way, within the horizon. Rows split the readings by score;
 the trend signal alone at the same closes, and random times with the readings' directions,
@@ -13,21 +13,21 @@ are the baselines. Readings ``--every`` minutes apart do not share a horizon whe
 from __future__ import annotations
 
 import argparse
-from collections import deque
 
 import numpy as np
 
 from omega_tasks.core import harmony
-from omega_tasks.core.analysis import Analysis
+from omega_tasks.core.analysis import Fold
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.fib_analysis import FibAnalysis
-from omega_tasks.core.sweeps import TRAP_KINDS, TrapAnalysis
+from omega_tasks.core.sweeps import SweepAnalysis
 from omega_tasks.core.threshold import ThresholdAnalysis
 from omega_tasks.core.trends import TrendAnalysis
-from omega_tasks.core.types import MINUTE_MS, Finding
+from omega_tasks.core.types import MINUTE_MS, Trades
 from omega_tasks.evaluation.data import MarketData
 from omega_tasks.evaluation.forward import Signal, baseline, evaluate, thresholds
 from omega_tasks.evaluation.stats import share, table
+from omega_tasks.names import FIB, THRESHOLD, TRAPS, TREND
 
 NAME = "harmony"
 HELP = "agreement of trend, regime, traps and Fibonacci: moves its way first, against baselines"
@@ -45,45 +45,46 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def readings(
     data: MarketData, every: int
 ) -> tuple[list[Signal], list[float], list[Signal], int]:
-    """Fold the data; return harmony's signals and scores, the trend's, and readings taken."""
-    analyses: dict[str, Analysis] = {"trend": TrendAnalysis(), "threshold": ThresholdAnalysis(),
-                                     "fib": FibAnalysis(), "traps": TrapAnalysis()}
-    traders = [a for a in analyses.values() if a.wants_trades]
-    window = harmony.HarmonyParams().trap_window_ms
-    traps: deque[tuple[int, str, int]] = deque()
+    """Fold the data; return harmony's signals and scores, the trend's, and readings taken.
+
+    A reading is taken after the trade that closes a bar opening on a multiple of ``every``
+    minutes, from the analyses' views as of that trade, as the workers read them.
+    """
+    folds = {TREND: Fold(TrendAnalysis()), THRESHOLD: Fold(ThresholdAnalysis()),
+             FIB: Fold(FibAnalysis()), TRAPS: Fold(SweepAnalysis())}
+    trades = data.trades
     signals: list[Signal] = []
     scores: list[float] = []
     trend_signals: list[Signal] = []
-    taken = 0
-    clock = BarClock()
-    for i, row in enumerate(data.trades.rows()):
-        closed = clock.update(*row)
-        for bar in closed:
-            for analysis in analyses.values():
-                _keep(analysis.on_bar(bar), traps)
-        if closed and (closed[-1].open_ms // MINUTE_MS) % every == 0:
-            while traps and traps[0][0] < row[1] - window:
-                traps.popleft()
-            views = {name: a.view() for name, a in analyses.items()}
-            reading = harmony.read(views, list(traps))
-            thr = views["threshold"]["threshold"]
-            if reading is not None and views["threshold"]["warm"]:
-                taken += 1
-                if reading.direction:
-                    signals.append(Signal("harmony", i, reading.direction, thr))
-                    scores.append(reading.score)
-                trend = reading.votes[0].direction
-                if trend:
-                    trend_signals.append(Signal("trend", i, trend, thr))
-        for analysis in traders:
-            _keep(analysis.on_trade(*row), traps)
+    taken = done = 0
+    for i in reading_points(trades, every):
+        for fold in folds.values():
+            fold.feed(trades[done : i + 1])
+        done = i + 1
+        views = {name: fold.analysis.view() for name, fold in folds.items()}
+        reading = harmony.read(views, harmony.last_trap(views[TRAPS]))
+        thr = views[THRESHOLD]["threshold"]
+        if reading is None or not views[THRESHOLD]["warm"]:
+            continue
+        taken += 1
+        if reading.direction:
+            signals.append(Signal("harmony", i, reading.direction, thr))
+            scores.append(reading.score)
+        trend = reading.votes[0].direction
+        if trend:
+            trend_signals.append(Signal("trend", i, trend, thr))
     return signals, scores, trend_signals, taken
 
 
-def _keep(found: list[Finding] | None, traps: deque[tuple[int, str, int]]) -> None:
-    for f in found or ():
-        if f.kind in TRAP_KINDS:
-            traps.append((f.time_ms, f.kind, int(f.evidence["direction"])))
+def reading_points(trades: Trades, every: int) -> list[int]:
+    """The index of each trade that closes a bar opening on a multiple of ``every`` minutes."""
+    clock = BarClock()
+    points = []
+    for i, row in enumerate(trades.rows()):
+        closed = clock.update(*row)
+        if closed and (closed[-1].open_ms // MINUTE_MS) % every == 0:
+            points.append(i)
+    return points
 
 
 def run(data: MarketData, args: argparse.Namespace) -> str:

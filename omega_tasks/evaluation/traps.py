@@ -22,7 +22,7 @@ import numpy as np
 
 from omega_tasks.core.analysis import Fold
 from omega_tasks.core.highfreq import OFF, ON
-from omega_tasks.core.sweeps import HighFreqAnalysis, SweepParams, TrapAnalysis
+from omega_tasks.core.sweeps import SweepAnalysis, SweepParams
 from omega_tasks.core.threshold import ThresholdParams
 from omega_tasks.core.traps import GRAB, TRAP, TrapParams
 from omega_tasks.core.types import Finding, Trades
@@ -68,8 +68,8 @@ class Claim:
 
 
 def detect(trades: Trades, params: SweepParams) -> list[Finding]:
-    """Run both published analyses of the sweep detector over the trades."""
-    found = Fold(TrapAnalysis(params)).feed(trades) + Fold(HighFreqAnalysis(params)).feed(trades)
+    """Run the sweep detector over the trades: its grabs, traps and mode changes."""
+    found = Fold(SweepAnalysis(params)).feed(trades)
     return sorted(found, key=lambda f: (f.trade_id, f.kind))
 
 

@@ -107,7 +107,6 @@ def worker_app(settings: Settings) -> OmegaApp:
     upkeep = {TaskName.CATCH_UP: maintenance.catch_up,
               TaskName.CHECK_FEEDS: maintenance.check_feeds,
               TaskName.TRIM: maintenance.trim,
-              TaskName.HARMONY: maintenance.harmony,
               TaskName.RETRAIN: retrain.retrain}
     for name, job in upkeep.items():
         # rare and small: Flower and callers see what each run did

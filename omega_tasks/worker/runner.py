@@ -1,10 +1,16 @@
-"""Run one analysis over one batch: the adapter between a fold and the store.
+"""Run one analysis over one batch: the one adapter between every fold and the store.
 
 A task loads the newest checkpoint at or before its batch; if that checkpoint is behind (an
 earlier batch is still running, or was lost) it folds the missing trades from the tick
-stream first, then its own batch, and commits events, checkpoint and snapshot in one script.
+stream first, then its own batch, and commits events, checkpoint and snapshots in one script.
 Events from the catch-up are committed too: they are idempotent, and a lost batch loses
 nothing. The result depends only on the trades, never on the order tasks run in.
+
+Whatever else an analysis declares it needs (models, other analyses' views) is supplied
+first (``worker.inputs``). An analysis that reads other analyses (harmony) reads them all as
+of the batch's last trade: it is run by its own queue's task and again by each of its
+inputs' tasks once they committed, and the first run to find every input there reads; the
+others find nothing to do. No task waits or retries for another queue.
 
 A worker process keeps the fold it last committed (``Folds``). A fold is a pure function of
 the trades it covers, so when the next batch starts right after it, that fold is exactly what
@@ -14,24 +20,22 @@ the checkpoint would give, without reading and decoding the checkpoint.
 from __future__ import annotations
 
 import logging
-import weakref
 from dataclasses import dataclass
 
 import msgpack
 
-from omega_tasks.catalog import AnalysisSpec
-from omega_tasks.core.analysis import Fold
-from omega_tasks.core.ml_analysis import PredictionAnalysis
+from omega_tasks.catalog import AnalysisSpec, read_by_others, readers_of
+from omega_tasks.core.analysis import TAPE, Fold
 from omega_tasks.core.types import MINUTE_MS, Finding
-from omega_tasks.errors import HistoryTrimmed
+from omega_tasks.errors import HistoryTrimmed, InputsBehind
 from omega_tasks.messages import Batch, Event, snapshot_json
-from omega_tasks.models import ModelCache, ModelStore
 from omega_tasks.names import SymbolKeys
 from omega_tasks.store import Store, minute_of
+from omega_tasks.worker.inputs import Inputs
 
 log = logging.getLogger(__name__)
 HISTORY_BARS = 6 * 24 * 60  # closed 1m bars a fold starting afresh is warmed up on
-_models: weakref.WeakKeyDictionary[Store, ModelCache] = weakref.WeakKeyDictionary()
+KEPT_VIEWS = read_by_others()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +43,12 @@ class Outcome:
     """What running an analysis over a batch did."""
 
     analysis: str
-    skipped: bool = False
     caught_up: int = 0
     findings: int = 0
     new_events: int = 0
     advanced: bool = False
     reset: bool = False
-    new_kinds: tuple[str, ...] = ()  # the kind of each new event, for metrics
+    new_kinds: tuple[tuple[str, str], ...] = ()  # (detector, kind) of each new event
 
 
 class Folds:
@@ -62,67 +65,73 @@ class Folds:
         self._held[(member, analysis)] = fold
 
 
-def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = None) -> Outcome:
-    """Bring ``spec``'s fold for the batch's symbol up to the batch's last trade."""
+def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = None,
+        inputs: Inputs | None = None) -> Outcome:
+    """Bring ``spec``'s fold for the batch's symbol up to the batch's last trade.
+
+    ``folds`` holds the fold between batches (None: load it from its checkpoint each time);
+    ``inputs`` supplies what the analysis needs besides the tape.
+    """
+    folds = folds if folds is not None else Folds()
     k = store.symbol(batch.exchange, batch.symbol)
     covered = store.covered(k, spec.name)
     if covered >= batch.last_id:
-        return Outcome(spec.name, skipped=True)
-    held = folds.take(k.member, spec.name) if folds is not None else None
+        return Outcome(spec.name)
+    held = folds.take(k.member, spec.name)
     start = batch.first_id - 1
     if held is not None and min(covered, start) <= held.last_id <= start:
         fold = held
     else:
         fold = _load(store, spec, k, batch)
-    _prepare(store, k, fold)
-    findings: list[Finding] = []
-    caught_up = 0
-    reset = False
-    if fold.last_id < batch.first_id - 1:
-        try:
-            missing = store.stored_between(k, fold.last_id + 1, batch.first_id - 1)
-        except HistoryTrimmed as exc:
-            log.error("%s %s: %s; restarting from this batch", spec.name, k.member, exc)
-            fold = _restart(store, spec, k, batch)
-            _prepare(store, k, fold)
-            findings.append(_reset_finding(spec, batch, exc))
-            reset = True
-        else:
-            caught_up = len(missing)
-            findings += fold.feed(missing.trades, missing.liquidations, missing.bars)
-    findings += fold.feed(batch.trades, batch.liquidations, batch.bars)
-    events = [Event.of(k.exchange, k.symbol, spec.name, f) for f in findings]
-    view = fold.analysis.view() | {
-        "analysis": spec.name, "exchange": k.exchange, "symbol": k.symbol,
-        "last_trade_id": fold.last_id,
-    }
-    added, advanced = store.commit_new(
-        k, spec.name, events, fold.last_id, msgpack.packb(fold.dump()), snapshot_json(view)
-    )
-    if folds is not None:
+    try:
+        supplied = inputs.gather(store, k, fold.analysis, batch) if inputs is not None else {}
+    except InputsBehind:  # the last of its inputs to get there runs it again
         folds.keep(k.member, spec.name, fold)
-    kinds = tuple(e.kind for e in added)
-    return Outcome(spec.name, False, caught_up, len(findings), len(added), advanced, reset, kinds)
-
-
-def _prepare(store: Store, k: SymbolKeys, fold: Fold) -> None:
-    """Hand an analysis that predicts the kept models (each version loaded once)."""
-    if isinstance(fold.analysis, PredictionAnalysis):
-        cache = _models.get(store)
-        if cache is None:
-            cache = _models[store] = ModelCache(ModelStore(store.redis))
-        models, rejected = cache.kept(k)
-        for exc in rejected:
-            log.error("%s: %s; that version predicts nothing", k.member, exc)
-            store.dead_letter(f"models:{k.member}", str(exc), b"")
-        fold.analysis.use(models)
+        return Outcome(spec.name)
+    fold.analysis.supply(supplied)
+    findings: list[Finding] = []
+    caught_up, reset = 0, False
+    if TAPE in spec.kind.needs:
+        if fold.last_id < batch.first_id - 1:
+            try:
+                missing = store.stored_between(k, fold.last_id + 1, batch.first_id - 1)
+            except HistoryTrimmed as exc:
+                log.error("%s %s: %s; restarting from this batch", spec.name, k.member, exc)
+                fold = _restart(store, spec, k, batch)
+                fold.analysis.supply(supplied)
+                findings.append(_reset_finding(spec, batch, exc))
+                reset = True
+            else:
+                caught_up = len(missing)
+                findings += fold.feed(missing.trades, missing.liquidations, missing.bars)
+        findings += fold.feed(batch.trades, batch.liquidations, batch.bars)
+    findings += fold.settle(batch.last_id)
+    analysis = fold.analysis
+    events = [Event.of(k.exchange, k.symbol, analysis.detector(f), f) for f in findings]
+    view = analysis.view()
+    snapshots = {name: snapshot_json(view | {
+        "analysis": name, "exchange": k.exchange, "symbol": k.symbol,
+        "last_trade_id": fold.last_id}) for name in spec.publishes}
+    added, advanced = store.commit(k, spec.name, events, fold.last_id,
+                                   msgpack.packb(fold.dump()), snapshots, KEPT_VIEWS)
+    folds.keep(k.member, spec.name, fold)
+    if inputs is not None:
+        for reader in readers_of(spec):
+            if reader.name in inputs.running:
+                run(store, reader, batch, folds, inputs)
+    kinds = tuple((e.detector, e.kind) for e in added)
+    return Outcome(spec.name, caught_up, len(findings), len(added), advanced, reset, kinds)
 
 
 def _load(store: Store, spec: AnalysisSpec, k: SymbolKeys, batch: Batch) -> Fold:
     """Load the newest checkpoint before the batch, or start the fold afresh."""
     base = store.checkpoint_at_or_before(k, spec.name, batch.first_id - 1)
     fold = Fold.load(spec.kind, msgpack.unpackb(base.blob)) if base is not None else None
-    return fold if fold is not None else _genesis(store, spec, k, batch)
+    if fold is not None:
+        return fold
+    if TAPE not in spec.kind.needs:  # it reads no trades: nothing before the batch matters
+        return Fold(spec.kind(), last_id=batch.first_id - 1)
+    return _genesis(store, spec, k, batch)
 
 
 def _genesis(store: Store, spec: AnalysisSpec, k: SymbolKeys, batch: Batch) -> Fold:
@@ -135,7 +144,8 @@ def _genesis(store: Store, spec: AnalysisSpec, k: SymbolKeys, batch: Batch) -> F
     except HistoryTrimmed:  # the catch-up from the origin then reports the gap and restarts
         return Fold(spec.kind(), last_id=origin - 1)
     start_ms = first.times_ms[0] if len(first) else batch.trades.times_ms[0]
-    fold = Fold.start(spec.kind(), store.bars(k, before_ms=minute_of(start_ms), limit=HISTORY_BARS))
+    fold = Fold.start(spec.kind(), store.bars(k, before_ms=minute_of(start_ms),
+                                              limit=HISTORY_BARS))
     fold.last_id = origin - 1
     return fold
 

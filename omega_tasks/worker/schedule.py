@@ -34,7 +34,6 @@ JOBS: tuple[Job, ...] = (
     # or is still queued behind a backlog.
     Job("catch up", TaskName.CATCH_UP, 60.0, 60.0),
     Job("trim", TaskName.TRIM, 300.0, 300.0),
-    Job("harmony", TaskName.HARMONY, 15.0, 15.0),
     # On queue maintenance, so a backlog of predictions on queue ml does not delay it; a send
     # waits most of the hour for a worker, so a late worker still retrains well inside the
     # model's expiry.

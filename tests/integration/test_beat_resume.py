@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from omega_tasks.catalog import CATALOG
+from omega_tasks.catalog import published
 from omega_tasks.worker.beat import SingleBeat
 from tests.faults.fleet import beat
 from tests.integration.test_schedule import store_ticks
@@ -22,7 +22,7 @@ def test_a_beat_that_finds_a_missed_catch_up_sends_it_at_once_and_records_it(
     missed = time.time() - 600  # the last send was ten minutes ago
     store.record_beat_run(JOB, missed)
     with beat(settings, tmp_path):
-        assert store.wait_until_covered(k, [s.name for s in CATALOG], 6_000, timeout_s=45)
+        assert store.wait_until_covered(k, published(), 6_000, timeout_s=45)
     assert store.snapshots(k)["trend"][1]["last_bar_open_ms"] > 0
     assert store.beat_runs()[JOB] > missed + 500
 

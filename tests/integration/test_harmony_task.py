@@ -1,52 +1,44 @@
-"""The harmony task reads the other analyses' snapshots and writes its own, on real Redis."""
+"""Harmony as an analysis on queue ml: it reads the other analyses as of its batch's last trade."""
 
-import time
+import threading
 
-from omega_tasks.messages import snapshot_json
-from tests.integration.test_schedule import store_ticks
-from tests.support import walk
+from feeder.publisher import Publisher
+from omega_tasks.catalog import CATALOG
+from omega_tasks.core.harmony import HarmonyAnalysis
+from omega_tasks.names import HARMONY
+from omega_tasks.worker.inputs import Inputs
+from omega_tasks.worker.runner import run
+from tests.pipeline import feed, settle
+from tests.support import batches, walk
+
+HARMONY_SPEC = next(spec for spec in CATALOG if spec.kind is HarmonyAnalysis)
 
 
-def run(app, task, **kwargs):
-    sent = app.send_task(f"omega.maintenance.{task}", kwargs=kwargs)
-    return sent.get(timeout=60, disable_sync_subtasks=False)
-
-
-def test_harmony_reads_every_signal_and_a_prediction_once_the_model_writes_one(
-    app, store, worker
-):
-    store_ticks(store, walk(6_000), time.time_ns())
+def test_harmony_reads_every_signal_as_of_the_last_trade_of_its_batch(app, store, worker):
+    settle(store, feed(store, app, walk(6_000)))
     k = store.symbol("sim", "BTC-USDT")
-    assert run(app, "harmony") == {}  # nothing analysed yet: nothing to read
-    run(app, "catch_up")
-    scores = run(app, "harmony")
-    last_id, view = store.snapshot(k, "harmony")
-    assert scores == {k.member: view["score"]} and last_id == 6_000
+    last_id, view = store.snapshot(k, HARMONY)
+    assert last_id == 6_000
+    assert view["covered"] == {name: 6_000 for name in HarmonyAnalysis.reads}
     trend = store.snapshot(k, "trend")[1]
     assert view["as_of_ms"] == trend["last_bar_open_ms"] + 60_000
     assert set(view["signals"]) == {"trend", "regime", "model", "traps", "fibonacci"}
-    assert view["signals"]["model"]["vote"] is None  # no model has predicted yet
+    assert view["signals"]["model"]["vote"] is None  # no model has predicted
     assert view["signals"]["trend"]["vote"] in (-1, 0, 1)  # 1m is warm after 25 minutes
     assert view["present"] == sum(s["vote"] is not None for s in view["signals"].values())
-    assert {name: view["covered"][name] for name in ("fib", "threshold", "traps", "trend")} == {
-        "fib": 6_000, "threshold": 6_000, "traps": 6_000, "trend": 6_000}
-
-    # the prediction snapshot as a model that is a little behind would write it
-    prediction = {"prediction": "down", "bar_open_ms": trend["last_bar_open_ms"],
-                  "last_bar_open_ms": trend["last_bar_open_ms"]}
-    store.redis.delete(k.state("prediction"), k.state("harmony"))  # readings never go back
-    store.commit(k, "prediction", [], 5_990, b"", snapshot_json(prediction))
-    run(app, "harmony")
-    last_id, view = store.snapshot(k, "harmony")
-    assert last_id == 6_000 and view["covered"]["prediction"] == 5_990
-    assert view["signals"]["model"] == {"vote": -1, "why": "predicts down"}
 
 
-def test_a_reading_is_rewritten_when_its_inputs_move_on_but_never_moved_back(store):
+def test_a_reading_is_taken_by_whichever_input_gets_to_the_trade_last(store, settings):
+    publisher = Publisher(store, None, (), threading.Event())
+    parts = [publisher.publish(batch) for batch in batches(walk(3_000), 1_000)]
+    inputs = Inputs(settings)
     k = store.symbol("sim", "BTC-USDT")
-    assert store.put_reading(k, "harmony", {"trend": 10, "prediction": 4}, '{"score":0.5}')
-    assert store.put_reading(k, "harmony", {"trend": 10, "prediction": 7}, '{"score":0.75}')
-    assert not store.put_reading(k, "harmony", {"trend": 10, "prediction": 5},
-                                 '{"score":0.25}')  # older inputs, finished late
-    assert not store.put_reading(k, "harmony", {"trend": 9, "prediction": 9}, '{"score":0.0}')
-    assert store.snapshot(k, "harmony") == (10, {"score": 0.75})
+    for batch in parts:  # before its inputs: nothing to read yet, and nothing waits
+        assert run(store, HARMONY_SPEC, batch, inputs=inputs).findings == 0
+    assert store.snapshot(k, HARMONY) is None
+    others = [spec for spec in CATALOG if spec.kind is not HarmonyAnalysis]
+    for spec in others[::-1]:  # the inputs in any order; the last one brings harmony up
+        for batch in parts:
+            run(store, spec, batch, inputs=inputs)
+        done = store.snapshot(k, HARMONY)
+        assert (done is not None and done[0] == 3_000) is (spec is others[0])

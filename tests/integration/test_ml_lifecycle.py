@@ -11,14 +11,15 @@ import pytest
 import redis
 import skops.io as sio
 
-from omega_tasks.catalog import CATALOG
+from omega_tasks.catalog import published
 from omega_tasks.core.ml import Dataset, train
 from omega_tasks.embedded import embedded_redis
 from omega_tasks.errors import ModelRejected
-from omega_tasks.models import ModelCache, ModelStore
+from omega_tasks.models import ModelStore
 from omega_tasks.store import Store
 from omega_tasks.worker.app import worker_app
 from omega_tasks.worker.inprocess import worker_thread
+from omega_tasks.worker.inputs import ModelCache
 from omega_tasks.worker.tasks.retrain import model_params, retrain_symbol
 from tests.market import momentum
 from tests.pipeline import feed, settle
@@ -251,7 +252,7 @@ def test_a_batch_predicted_after_a_later_retrain_gets_the_predictions_it_got_on_
         retrain_symbol(here, models, k, settings, now_ms=1)
         with worker_thread(app, first_queues, concurrency=2):
             report = feed(here, app, ticks[:2_000])
-            covered = [s.name for s in CATALOG if s.queue in first_queues]
+            covered = published(first_queues)
             assert here.wait_until_covered(k, covered, report.last_ids[("sim", "BTC-USDT")], 60)
         assert retrain_symbol(here, models, k, settings, now_ms=2)["version"] == 2
         with worker_thread(app, everything, concurrency=2):

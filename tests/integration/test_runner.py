@@ -12,7 +12,8 @@ from omega_tasks.catalog import AnalysisSpec
 from omega_tasks.core.analysis import Fold
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.threshold import ThresholdAnalysis
-from omega_tasks.core.types import Trades
+from omega_tasks.core.types import Liquidation, Trades
+from omega_tasks.messages import Batch
 from omega_tasks.store import Store
 from omega_tasks.worker.runner import Folds, run
 from tests.support import NewHighs, batches, walk
@@ -163,9 +164,6 @@ def test_a_checkpoint_is_plain_msgpack_data_covering_its_trade_id(store):
 
 
 def test_liquidations_stored_with_batches_reach_a_fold_that_catches_up(store):
-    from omega_tasks.core.types import Liquidation
-    from omega_tasks.messages import Batch
-
     ticks = walk(1000)
     anchors = {150: -1, 420: 1, 421: -1, 905: 1}
     parts = []

@@ -12,7 +12,7 @@ import threading
 import pytest
 import redis
 
-from omega_tasks.catalog import CATALOG
+from omega_tasks.catalog import published
 from omega_tasks.config import Settings
 from omega_tasks.fleet import queue_depths
 from omega_tasks.names import ALL_QUEUES
@@ -102,7 +102,7 @@ def test_a_fleet_on_tls_redis_with_a_password_works_and_never_prints_the_passwor
             store = Store.connect(Settings(redis_url=f"{url}?ssl_ca_certs={ca}"))
             k = store.symbol("sim", "BTC-USDT")
             last = int(store.feed(k)["last_trade_id"])
-            poll(lambda: [store.covered(k, spec.name) for spec in CATALOG],
+            poll(lambda: [store.covered(k, name) for name in published()],
                  lambda covered: set(covered) == {last}, 60,
                  "the worker to analyse the simulated feed over TLS")
             result = omega("status", "--json", env=env)

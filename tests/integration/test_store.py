@@ -71,15 +71,25 @@ def event(trade_id, kind="x"):
 
 def test_a_commit_repeated_adds_each_event_once_and_snapshots_only_move_forward(store):
     k = store.symbol("sim", "BTC-USDT")
-    first = store.commit(k, "test", [event(5), event(9)], 10, b"ck10", '{"at":10}')
-    again = store.commit(k, "test", [event(5), event(9)], 10, b"ck10", '{"at":10}')
-    assert first == (2, True) and again == (0, False)
-    late = store.commit(k, "test", [event(3)], 4, b"ck4", '{"at":4}')
-    assert late == (1, False)
+    first = store.commit(k, "test", [event(5), event(9)], 10, b"ck10", {"test": '{"at":10}'})
+    again = store.commit(k, "test", [event(5), event(9)], 10, b"ck10", {"test": '{"at":10}'})
+    assert first == ([event(5), event(9)], True) and again == ([], False)
+    late = store.commit(k, "test", [event(3)], 4, b"ck4", {"test": '{"at":4}'})
+    assert late == ([event(3)], False)
     assert store.snapshot(k, "test") == (10, {"at": 10})
     assert [e.trade_id for e in store.events(k)] == [5, 9, 3]
     assert store.checkpoint_at_or_before(k, "test", 10**12).covered == 10
     assert store.checkpoint_at_or_before(k, "test", 9).blob == b"ck4"
+
+
+def test_one_commit_writes_every_published_snapshot_and_keeps_views_only_where_asked(store):
+    k = store.symbol("sim", "BTC-USDT")
+    for last in (10, 20):
+        store.commit(k, "test", [], last, b"ck", {"test": f'{{"at":{last}}}',
+                                                  "also": f'{{"at":{last}}}'}, history=("test",))
+    assert store.snapshot(k, "test") == store.snapshot(k, "also") == (20, {"at": 20})
+    assert store.views_at(k, ["test", "also"], 10) == {"test": {"at": 10}, "also": None}
+    assert store.views_at(k, ["test"], 15) == {"test": None}
 
 
 def test_only_the_newest_checkpoints_are_kept(settings):
@@ -88,7 +98,7 @@ def test_only_the_newest_checkpoints_are_kept(settings):
     small = Store(store.redis, store.keys, replace(store.retention, checkpoints=3))
     k = small.symbol("sim", "BTC-USDT")
     for i in range(1, 8):
-        small.commit(k, "test", [], i * 10, msgpack.packb(i), "")
+        small.commit(k, "test", [], i * 10, msgpack.packb(i))
     kept = store.redis.zrange(k.checkpoints("test"), 0, -1, withscores=True)
     assert [int(s) for _, s in kept] == [50, 60, 70]
     store.redis.flushdb()

@@ -1,7 +1,7 @@
 """Traps and high-frequency mode through the real feeder, Redis and Celery workers."""
 
 from omega_tasks.core.analysis import Fold
-from omega_tasks.core.sweeps import HighFreqAnalysis, TrapAnalysis
+from omega_tasks.core.sweeps import SweepAnalysis
 from omega_tasks.messages import Event, Tick
 from omega_tasks.simulation.market import simulate
 from omega_tasks.simulation.params import SimulationParams
@@ -18,10 +18,10 @@ def test_workers_write_exactly_the_events_the_pure_fold_finds(store, app, worker
     k = store.symbol(p.exchange, p.symbol)
     stored = {e.id: e for e in store.events(k) if e.detector in ("traps", "highfreq")}
     expected = {}
-    for kind in (TrapAnalysis, HighFreqAnalysis):
-        for finding in Fold(kind()).feed(sim.trades):
-            event = Event.of(p.exchange, p.symbol, kind.name, finding)
-            expected[event.id] = event
+    fold = Fold(SweepAnalysis())
+    for finding in fold.feed(sim.trades):
+        event = Event.of(p.exchange, p.symbol, fold.analysis.detector(finding), finding)
+        expected[event.id] = event
     assert {e.kind for e in expected.values()} >= {"liquidity_grab_high", "hf_mode_on"}
     assert stored == expected
     _, view = store.snapshots(k)["traps"]

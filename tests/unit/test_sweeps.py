@@ -6,11 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omega_tasks.core.analysis import Fold
-from omega_tasks.core.sweeps import HF_KINDS, TRAP_KINDS, HighFreqAnalysis, TrapAnalysis
+from omega_tasks.core.sweeps import HF_KINDS, TRAP_KINDS, SweepAnalysis
 from omega_tasks.simulation.market import simulate
 from omega_tasks.simulation.params import SimulationParams
 
-ANALYSES = (TrapAnalysis, HighFreqAnalysis)
+ANALYSES = (SweepAnalysis,)
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +28,11 @@ def test_the_simulated_market_gives_each_analysis_something_to_find(market):
     _, runs = market
     kinds = Counter(f.kind for kind in ANALYSES for f in runs[kind][0])
     assert {"liquidity_grab_high", "liquidity_grab_low", "hf_mode_on"} <= set(kinds)
-    assert set(f.kind for f in runs[TrapAnalysis][0]) <= TRAP_KINDS
-    assert set(f.kind for f in runs[HighFreqAnalysis][0]) <= HF_KINDS
+    sweeps = SweepAnalysis()
+    published = {sweeps.detector(f): set() for f in runs[SweepAnalysis][0]}
+    for f in runs[SweepAnalysis][0]:
+        published[sweeps.detector(f)].add(f.kind)
+    assert published["traps"] <= TRAP_KINDS and published["highfreq"] <= HF_KINDS
 
 
 @settings(max_examples=6, deadline=None)
@@ -62,12 +65,12 @@ def test_a_prefix_of_the_trades_gives_a_prefix_of_the_findings(market, cut):
 def test_events_reference_only_trades_at_or_before_their_trigger(market):
     trades, runs = market
     times = dict(zip(trades.ids, trades.times_ms, strict=True))
-    for found in runs[TrapAnalysis][0]:
+    for found in (f for f in runs[SweepAnalysis][0] if f.kind in TRAP_KINDS):
         ev = found.evidence
         assert ev["sweep_trade_id"] <= found.trade_id == ev["trigger_trade_id"]
         assert ev["sweep_ms"] <= ev["trigger_ms"] == found.time_ms
         assert ev["swing"]["confirmed_ms"] <= ev["sweep_ms"]
         assert times[found.trade_id] <= found.time_ms
-    for found in runs[HighFreqAnalysis][0]:
+    for found in (f for f in runs[SweepAnalysis][0] if f.kind in HF_KINDS):
         assert times[found.trade_id] == found.time_ms
         assert found.evidence.get("on_ms", 0) <= found.time_ms

@@ -1,6 +1,6 @@
 from omega_tasks.core.analysis import Fold
 from omega_tasks.core.bars import BarClock
-from omega_tasks.core.sweeps import HighFreqAnalysis, TrapAnalysis
+from omega_tasks.core.sweeps import SweepAnalysis
 from omega_tasks.messages import Event
 from omega_tasks.report import chart
 from omega_tasks.report.layers import LAYERS
@@ -12,8 +12,9 @@ def test_the_chart_draws_trap_levels_markers_and_mode_spans(tmp_path, monkeypatc
     sim = simulate(SimulationParams(seed=9, hours=1.5))
     clock = BarClock()
     bars = [b for row in sim.trades.rows() for b in clock.update(*row)]
-    events = [Event.of("sim", "BTC-USDT", kind.name, f)
-              for kind in (TrapAnalysis, HighFreqAnalysis) for f in Fold(kind()).feed(sim.trades)]
+    sweeps = SweepAnalysis()
+    events = [Event.of("sim", "BTC-USDT", sweeps.detector(f), f)
+              for f in Fold(sweeps).feed(sim.trades)]
     labels = []
     monkeypatch.setattr(chart.plt, "close", lambda fig: labels.extend(
         t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from omega_tasks.catalog import on_queue
@@ -24,7 +25,8 @@ def analyse(runtime: Runtime, queue: str, blob: bytes) -> dict[str, Any]:
         log.error("%s: dead-lettering a batch: %s", analyse_task(queue), exc.reason)
         store.dead_letter(analyse_task(queue), exc.reason, exc.raw)
         return {"dead_letter": exc.reason}
-    outcomes = [run(store, spec, batch, runtime.folds) for spec in on_queue(queue)]
+    outcomes = [run(store, spec, batch, runtime.folds, runtime.inputs)
+                for spec in on_queue(queue)]
     return {
         "queue": queue,
         "exchange": batch.exchange,
@@ -33,5 +35,13 @@ def analyse(runtime: Runtime, queue: str, blob: bytes) -> dict[str, Any]:
         "last_trade_id": batch.last_id,
         "received_ns": batch.received_ns[0],
         "events": {o.analysis: o.new_events for o in outcomes},
-        "kinds": {o.analysis: list(o.new_kinds) for o in outcomes},
+        "kinds": _by_detector(kind for o in outcomes for kind in o.new_kinds),
     }
+
+
+def _by_detector(new: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """The kinds of the new events, per detector (for the events metric)."""
+    found: dict[str, list[str]] = {}
+    for detector, kind in new:
+        found.setdefault(detector, []).append(kind)
+    return found

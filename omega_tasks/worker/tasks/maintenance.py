@@ -7,25 +7,22 @@ import time
 from typing import Any
 
 from omega_tasks.catalog import CATALOG
-from omega_tasks.core import harmony as harmony_rule
-from omega_tasks.core.sweeps import TRAP_KINDS
 from omega_tasks.core.types import Finding
 from omega_tasks.health import FeedHealth
-from omega_tasks.messages import Event, snapshot_json
-from omega_tasks.names import FEED, FIB, HARMONY, PREDICTION, THRESHOLD, TRAPS, TREND
+from omega_tasks.messages import Event
+from omega_tasks.names import FEED
 from omega_tasks.worker.runner import run
 from omega_tasks.worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
-HARMONY_INPUTS = (TREND, THRESHOLD, FIB, TRAPS, PREDICTION)
-RECENT_EVENTS = 2_000  # newest events searched for traps: hours of them on a busy symbol
 
 
 def catch_up(runtime: Runtime) -> dict[str, Any]:
     """Bring every analysis of every symbol up to the last stored trade.
 
     Covers a batch whose task message was lost: the analysis folds the missing trades from
-    the tick stream, exactly as the lost task would have.
+    the tick stream, exactly as the lost task would have. The catalogue's order brings an
+    analysis's inputs up before it reads them.
     """
     store = runtime.store
     advanced: dict[str, int] = {}
@@ -35,9 +32,10 @@ def catch_up(runtime: Runtime) -> dict[str, Any]:
         if last is None:
             continue
         for spec in CATALOG:
-            if store.covered(k, spec.name) < last.last_id:
-                outcome = run(store, spec, last)
-                advanced[f"{k.member}:{spec.name}"] = outcome.caught_up + len(last)
+            if store.covered(k, spec.name) >= last.last_id:
+                continue
+            outcome = run(store, spec, last, runtime.folds, runtime.inputs)
+            advanced[f"{k.member}:{spec.name}"] = outcome.caught_up + len(last)
     return advanced
 
 
@@ -73,32 +71,3 @@ def trim(runtime: Runtime) -> int:
     for exchange, symbol in store.symbols():
         removed += store.trim(store.symbol(exchange, symbol))
     return removed
-
-
-def harmony(runtime: Runtime) -> dict[str, float]:
-    """Read every symbol's signals off the other snapshots; write the ``harmony`` snapshot.
-
-    Returns the score per symbol that has one.
-    """
-    store = runtime.store
-    scores: dict[str, float] = {}
-    for exchange, symbol in store.symbols():
-        k = store.symbol(exchange, symbol)
-        found = {name: snap for name in HARMONY_INPUTS
-                 if (snap := store.snapshot(k, name)) is not None}
-        if not found:
-            continue
-        traps = [(e.time_ms, e.kind, int(e.evidence.get("direction", 0)))
-                 for e in store.events(k, RECENT_EVENTS)
-                 if e.detector == TRAPS and e.kind in TRAP_KINDS]
-        reading = harmony_rule.read({n: view for n, (_, view) in found.items()}, traps)
-        if reading is None:
-            continue
-        covered = {name: last for name, (last, _) in found.items()}
-        view = reading.view() | {
-            "analysis": HARMONY, "exchange": exchange, "symbol": symbol,
-            "covered": covered, "last_trade_id": max(covered.values()),
-        }
-        store.put_reading(k, HARMONY, covered, snapshot_json(view))
-        scores[k.member] = reading.score
-    return scores
