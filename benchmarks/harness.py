@@ -19,6 +19,7 @@ from omega_tasks.core.ml import Dataset, ModelParams, TrendModel, train
 from omega_tasks.core.types import Bar
 from omega_tasks.embedded import answers, embedded_redis
 from omega_tasks.models import ModelStore
+from omega_tasks.progress import wait_until_covered
 from omega_tasks.simulation.history import preceding_bars
 from omega_tasks.simulation.params import SimulationParams
 from omega_tasks.store import Store
@@ -119,7 +120,7 @@ def run_pipeline(
     analyses = published(queues)
     for (exchange, symbol), last_id in report.last_ids.items():
         k = store.symbol(exchange, symbol)
-        if not store.wait_until_covered(k, analyses, last_id, timeout_s=1800):
+        if not wait_until_covered(store, k, analyses, last_id, timeout_s=1800):
             raise RuntimeError(f"analyses did not reach trade {last_id}")
     return report, fed, time.perf_counter() - started
 

@@ -1,8 +1,9 @@
-"""The one place that reads and writes Omega's Redis keys (the RedisManager role).
+"""Omega's Redis state behind methods named for what they mean (the RedisManager role).
 
-Writes that a retry or a redelivered task may repeat go through Lua scripts that make them
-idempotent: a tick batch is appended once, an event is added once, a snapshot only moves
-forward.
+It reads and writes every key family of ``names.Keys`` but the trend models' hash, which
+``models.ModelStore`` keeps. Writes that a retry or a redelivered task may repeat go through
+Lua scripts that make them idempotent: a tick batch is appended once, an event is added
+once, a snapshot only moves forward.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import bisect
 import json
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -188,6 +189,16 @@ class Store:
         if self.add_events(k, [event]):
             self.redis.hincrby(k.feed, "gaps_closed" if closed else "gaps_open", 1)
 
+    def bar_count(self, k: SymbolKeys) -> int:
+        """Return how many closed 1m bars are stored for a symbol."""
+        return int(self.redis.zcard(k.bars))
+
+    def subscribe(self, channel: str) -> redis.client.PubSub:
+        """Return a subscription to one of Omega's channels (events or progress)."""
+        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(channel)
+        return pubsub
+
     def symbols(self) -> list[tuple[str, str]]:
         """Return the (exchange, symbol) pairs that have data."""
         members = sorted(m.decode() for m in self.redis.smembers(self.keys.symbols))
@@ -282,42 +293,6 @@ class Store:
         """Return the last trade id the analysis snapshot covers (-1 if none)."""
         raw = self.redis.hget(k.state(analysis), "last_trade_id")
         return int(raw) if raw is not None else -1
-
-    def wait_until_covered(
-        self,
-        k: SymbolKeys,
-        analyses: Sequence[str],
-        trade_id: int,
-        timeout_s: float,
-        on_progress: Callable[[int], None] | None = None,
-    ) -> bool:
-        """Block until every named snapshot covers ``trade_id``; False on timeout.
-
-        Driven by the progress channel that snapshot commits publish on; ``on_progress``
-        hears the least-advanced analysis's last trade id as it moves.
-        """
-        deadline = time.monotonic() + timeout_s
-        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(self.keys.progress_channel)
-        try:
-            covered = {a: self.covered(k, a) for a in analyses}
-            while True:
-                if on_progress is not None:
-                    on_progress(min(covered.values(), default=trade_id))
-                if all(c >= trade_id for c in covered.values()):
-                    return True
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                message = pubsub.get_message(timeout=min(left, 1.0))
-                if message is None:  # a quiet second: re-read, in case a message was missed
-                    covered = {a: self.covered(k, a) for a in analyses}
-                    continue
-                analysis, member, last = message["data"].decode().split(" ")
-                if member == k.member and analysis in covered:
-                    covered[analysis] = max(covered[analysis], int(last))
-        finally:
-            pubsub.close()
 
     def forget(self, k: SymbolKeys) -> int:
         """Delete everything stored for a symbol; return how many keys went."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from feeder.pipeline import build_feeder
 from feeder.service import FeedReport
 from omega_tasks.catalog import published
+from omega_tasks.progress import wait_until_covered
 from omega_tasks.store import Store
 from tests.support import ListSource
 
@@ -21,7 +22,7 @@ def settle(store: Store, report: FeedReport, timeout_s: float = 60.0) -> None:
     """Wait until every catalogued analysis covers the last trade fed, for every symbol."""
     for (exchange, symbol), last_id in report.last_ids.items():
         k = store.symbol(exchange, symbol)
-        assert store.wait_until_covered(k, published(), last_id, timeout_s), (
+        assert wait_until_covered(store, k, published(), last_id, timeout_s), (
             f"analyses did not reach trade {last_id} of {k.member} in {timeout_s}s")
 
 

@@ -77,12 +77,3 @@ def stop_group(proc: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
-
-
-def group_alive(pgid: int) -> bool:
-    """True while any process of the group exists."""
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True

@@ -1,4 +1,5 @@
-"""The whole check runs with the tests: lint and the one-way import contracts."""
+"""The whole check runs with the tests: lint, types, the one-way import contracts, no dead
+code."""
 
 import pathlib
 import subprocess
@@ -24,4 +25,10 @@ def test_imports_run_one_way_and_the_core_stays_pure():
 
 def test_the_types_check():
     result = run(sys.executable, "-m", "mypy")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_code_is_dead():
+    result = run(str(BIN / "vulture"), "omega_tasks", "feeder", "benchmarks", "tests",
+                 "tests/vulture_allowlist.py", "--min-confidence", "60")
     assert result.returncode == 0, result.stdout + result.stderr

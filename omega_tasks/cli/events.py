@@ -25,16 +25,15 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace, settings: Settings) -> int:
     store = Store.connect(settings)
     wanted = _filter(args)
-    pubsub = store.redis.pubsub(ignore_subscribe_messages=True)
-    if args.follow:  # subscribe before reading what is stored, so nothing falls between
-        pubsub.subscribe(store.keys.events_channel)
+    # subscribe before reading what is stored, so nothing falls between
+    pubsub = store.subscribe(store.keys.events_channel) if args.follow else None
     shown = set()
     for exchange, symbol in store.symbols():
         for event in store.events(store.symbol(exchange, symbol), count=args.count):
             if wanted(event):
                 _print(event, args.json)
                 shown.add(event.id)
-    if not args.follow:
+    if pubsub is None:
         return 0
     print(f"following {store.keys.events_channel} (Ctrl-C to stop)", file=sys.stderr, flush=True)
     for message in pubsub.listen():

@@ -24,6 +24,7 @@ from omega_tasks.config import Settings, redact_url
 from omega_tasks.embedded import redis_for
 from omega_tasks.messages import Batch
 from omega_tasks.names import Queue
+from omega_tasks.progress import wait_until_covered
 from omega_tasks.store import Store
 from omega_tasks.worker.app import OmegaApp, worker_app
 from omega_tasks.worker.inprocess import worker_thread
@@ -72,7 +73,7 @@ class Machine:
         report = feeder.run(source)
         fed_s = time.monotonic() - started
         caught_up = all(
-            self.store.wait_until_covered(self.store.symbol(*key), self.analyses, last_id,
+            wait_until_covered(self.store, self.store.symbol(*key), self.analyses, last_id,
                                           settle_s, on_progress)
             for key, last_id in report.last_ids.items()
         )

@@ -14,7 +14,7 @@ def stop_on_signals() -> Iterator[threading.Event]:
     stop = threading.Event()
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
 
-    def request_stop(signum: int, frame: object) -> None:
+    def request_stop(_signum: int, _frame: object) -> None:
         stop.set()
 
     for sig in previous:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 from omega_tasks.core.analysis import Analysis
-from omega_tasks.core.fibonacci import FibonacciLevels, FibParams, proximity
+from omega_tasks.core.fib_proximity import proximity
+from omega_tasks.core.fibonacci import FibonacciLevels, FibParams
 from omega_tasks.core.highfreq import OFF, ON, Burst, BurstParams
 from omega_tasks.core.swings import Fractal, ZigZag
 from omega_tasks.core.threshold import DynamicThreshold, ThresholdParams

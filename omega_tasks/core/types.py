@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-BUY = 1
-SELL = -1
 MINUTE_MS = 60_000
 
 

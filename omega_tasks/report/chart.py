@@ -21,7 +21,8 @@ from matplotlib.axes import Axes
 from omega_tasks.core.threshold import ThresholdParams, threshold_path
 from omega_tasks.core.types import Bar
 from omega_tasks.messages import Event
-from omega_tasks.report.layers import LAYERS, Panels
+from omega_tasks.report.layers import LAYERS
+from omega_tasks.report.panels import Panels
 from omega_tasks.simulation.params import Simulation
 
 MARKERS = itertools.cycle("v^osDP*Xhd<>")

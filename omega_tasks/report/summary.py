@@ -33,7 +33,7 @@ def summarise(
         "and the queues)",
         f"  analysed in  {elapsed_s:.2f} s  ({report.trades / elapsed_s:,.0f} trades/s "
         "through every analysis)",
-        f"  1m bars      {store.redis.zcard(k.bars):,}",
+        f"  1m bars      {store.bar_count(k):,}",
         f"  feed         {report.gaps} gaps, {report.duplicates} duplicates, "
         f"{report.dead_letters} dead letters",
         f"  injected     {len(simulation.sweeps)} sweep-and-reclaim episodes, "

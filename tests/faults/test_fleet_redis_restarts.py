@@ -8,6 +8,7 @@ import pytest
 
 from omega_tasks.catalog import published
 from omega_tasks.config import Settings
+from omega_tasks.progress import wait_until_covered
 from omega_tasks.store import Store
 from omega_tasks.worker.app import celery_app
 from tests.faults.fleet import BIN, environment, private_redis
@@ -52,7 +53,7 @@ def test_ten_redis_restarts_under_load_leave_every_worker_running_and_every_trad
             last = store.last_trade(k)
             assert last is not None
             celery_app(settings).send_task("omega.maintenance.catch_up")  # a lost tail task
-            assert store.wait_until_covered(k, published(), last[0], 60)
+            assert wait_until_covered(store, k, published(), last[0], 60)
             assert not [e for e in store.events(k) if e.kind == "history_gap"]
         finally:
             for proc in (feeder, fleet):

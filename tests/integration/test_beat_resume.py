@@ -6,6 +6,7 @@ import time
 import pytest
 
 from omega_tasks.catalog import published
+from omega_tasks.progress import wait_until_covered
 from omega_tasks.worker.beat import SingleBeat
 from tests.faults.fleet import beat
 from tests.integration.test_schedule import store_ticks
@@ -22,7 +23,7 @@ def test_a_beat_that_finds_a_missed_catch_up_sends_it_at_once_and_records_it(
     missed = time.time() - 600  # the last send was ten minutes ago
     store.record_beat_run(JOB, missed)
     with beat(settings, tmp_path):
-        assert store.wait_until_covered(k, published(), 6_000, timeout_s=45)
+        assert wait_until_covered(store, k, published(), 6_000, timeout_s=45)
     assert store.snapshots(k)["trend"][1]["last_bar_open_ms"] > 0
     assert store.beat_runs()[JOB] > missed + 500
 
@@ -43,4 +44,4 @@ def test_a_beat_that_takes_the_lock_goes_on_from_the_recorded_runs(
     assert (store.beat_runs()[JOB] > recorded) is resent
     if resent:
         k = store.symbol("sim", "BTC-USDT")
-        assert store.wait_until_covered(k, ["threshold", "trend"], 3_000, timeout_s=30)
+        assert wait_until_covered(store, k, ["threshold", "trend"], 3_000, timeout_s=30)

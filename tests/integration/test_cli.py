@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from omega_tasks.progress import wait_until_covered
+
 BIN = pathlib.Path(sys.executable).parent
 
 
@@ -119,7 +121,7 @@ def test_feed_replays_a_tick_file_for_workers_running_elsewhere(settings, store,
     assert result.returncode == 0, result.stderr
     assert "fed 2,500 trades" in result.stdout
     k = store.symbol("test", "BTC-USDT")
-    assert store.wait_until_covered(k, ["threshold"], 2_500, timeout_s=60)
+    assert wait_until_covered(store, k, ["threshold"], 2_500, timeout_s=60)
     assert store.trades_between(k, 1, 2_500).prices == tuple(t.price for t in ticks)
 
 

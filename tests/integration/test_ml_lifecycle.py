@@ -16,6 +16,7 @@ from omega_tasks.core.ml import Dataset, train
 from omega_tasks.embedded import embedded_redis
 from omega_tasks.errors import ModelRejected
 from omega_tasks.models import ModelStore
+from omega_tasks.progress import wait_until_covered
 from omega_tasks.store import Store
 from omega_tasks.worker.app import worker_app
 from omega_tasks.worker.inprocess import worker_thread
@@ -253,7 +254,7 @@ def test_a_batch_predicted_after_a_later_retrain_gets_the_predictions_it_got_on_
         with worker_thread(app, first_queues, concurrency=2):
             report = feed(here, app, ticks[:2_000])
             covered = published(first_queues)
-            assert here.wait_until_covered(k, covered, report.last_ids[("sim", "BTC-USDT")], 60)
+            assert wait_until_covered(here, k, covered, report.last_ids[("sim", "BTC-USDT")], 60)
         assert retrain_symbol(here, models, k, settings, now_ms=2)["version"] == 2
         with worker_thread(app, everything, concurrency=2):
             settle(here, report)

@@ -3,6 +3,7 @@ import math
 
 import pytest
 
+from omega_tasks.core.fib_proximity import proximity
 from omega_tasks.core.fibonacci import (
     FibLevel,
     FibonacciLevels,
@@ -10,7 +11,6 @@ from omega_tasks.core.fibonacci import (
     Leg,
     confluence,
     leg_ratio,
-    proximity,
 )
 from omega_tasks.core.swings import HIGH, LOW, Swing
 from omega_tasks.core.types import MINUTE_MS, Bar

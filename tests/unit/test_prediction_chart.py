@@ -7,8 +7,9 @@ import matplotlib.pyplot as plt
 
 from omega_tasks.core.types import Bar, Finding
 from omega_tasks.messages import Event
-from omega_tasks.report.layers import LAYERS, Panels
+from omega_tasks.report.layers import LAYERS
 from omega_tasks.report.layers.prediction import COLOURS, draw
+from omega_tasks.report.panels import Panels
 
 T0 = 1_736_208_000_000
 

@@ -5,7 +5,8 @@ import matplotlib.pyplot as plt
 
 from omega_tasks.core.types import MINUTE_MS, Bar, Finding
 from omega_tasks.messages import Event
-from omega_tasks.report.layers import LAYERS, Panels
+from omega_tasks.report.layers import LAYERS
+from omega_tasks.report.panels import Panels
 
 
 def change(minute, timeframe, before, after):

@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
-from matplotlib.axes import Axes
-
-from omega_tasks.core.types import Bar
 from omega_tasks.messages import Event
-
-
-@dataclass
-class Panels:
-    """The chart's axes and the bars drawn on them."""
-
-    price: Axes
-    strip: Axes
-    bars: list[Bar] = field(default_factory=list)
-
-    def price_at(self, event: Event) -> float:
-        """Return where to put an event: its own price if it has one, else the bar close."""
-        for key in ("price", "trigger_price", "level"):
-            value = event.evidence.get(key)
-            if isinstance(value, int | float):
-                return float(value)
-        opens = [b.open_ms for b in self.bars]
-        i = max(0, bisect.bisect_right(opens, event.time_ms) - 1)
-        return self.bars[i].close
-
+from omega_tasks.names import FIB, HIGHFREQ, PREDICTION, TRAPS, TREND
+from omega_tasks.report.layers import fib, prediction, regime, traps
+from omega_tasks.report.panels import Panels
 
 Layer = Callable[[Panels, Sequence[Event]], None]
-LAYERS: dict[str, Layer] = {}
-
-
-# Drawings register below; they need ``Panels``, defined above.
-from omega_tasks.report.layers import fib, prediction, regime, traps  # noqa: E402
-
-LAYERS["fib"] = fib.draw
-LAYERS["traps"] = traps.draw
-LAYERS["highfreq"] = traps.draw_mode
-LAYERS["trend"] = regime.draw
-LAYERS["prediction"] = prediction.draw
+LAYERS: dict[str, Layer] = {
+    FIB: fib.draw,
+    TRAPS: traps.draw,
+    HIGHFREQ: traps.draw_mode,
+    TREND: regime.draw,
+    PREDICTION: prediction.draw,
+}

@@ -14,7 +14,7 @@ import numpy as np
 
 from omega_tasks.core.fibonacci import GOLDEN
 from omega_tasks.messages import Event
-from omega_tasks.report.layers import Panels
+from omega_tasks.report.panels import Panels
 
 FRAME_COLOURS = {"5m": "#8e24aa", "15m": "#1e88e5", "1h": "#fb8c00", "4h": "#6d4c41"}
 ZONE_COLOUR = "#ff6f00"

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import matplotlib.dates as mdates
 
 from omega_tasks.messages import Event
-from omega_tasks.report.layers import Panels
+from omega_tasks.report.panels import Panels
 
 COLOURS = {"up": "#1e88e5", "down": "#fb8c00", "neither": "#bdbdbd"}
 TOP = (0.86, 1.0)  # the strip's band, a fraction of the volume panel's height

@@ -11,7 +11,7 @@ import matplotlib.dates as mdates
 from omega_tasks.core.bars import TIMEFRAMES
 from omega_tasks.core.trends import THRESHOLD_TIMEFRAME
 from omega_tasks.messages import Event
-from omega_tasks.report.layers import Panels
+from omega_tasks.report.panels import Panels
 
 COLOURS = {"trending": "#66bb6a", "ranging": "#90a4ae", "volatile": "#ab47bc",
            "neutral": "#e0e0e0"}

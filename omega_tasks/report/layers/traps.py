@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from omega_tasks.messages import Event
-from omega_tasks.report.layers import Panels
+from omega_tasks.report.panels import Panels
 
 STYLES = {
     "liquidity_grab_high": ("v", "#c62828", "grab of a high"),
