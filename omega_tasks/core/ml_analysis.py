@@ -53,8 +53,14 @@ class PredictionAnalysis(Analysis):
         self.use(inputs[MODELS])
 
     def use(self, models: Mapping[int, TrendModel]) -> None:
-        """Choose among ``models`` (by saved version) from the next bar on."""
+        """Choose among ``models`` (by saved version) from the next bar on.
+
+        The model of the last bar seen is chosen again among them, so the snapshot names it
+        however the fold was resumed (held in memory or loaded from a checkpoint).
+        """
         self.models = tuple(sorted(models.items(), reverse=True))
+        if self.bars:
+            self._choose(self.bars[-1])
 
     def on_bar(self, bar: Bar) -> list[Finding] | None:
         self.bars.append(bar)

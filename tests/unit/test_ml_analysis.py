@@ -113,3 +113,15 @@ def test_each_bar_is_predicted_by_the_newest_model_current_at_it_in_market_time(
         assert on_time.view() == late.view()
         used.append(late.view()["model_version"])
     assert used.index(2) == 1600 - 1519 and set(used[1580 - 1519 : 1600 - 1519]) == {1}
+
+
+def test_a_fold_resumed_from_its_checkpoint_names_its_model_as_the_held_one_does(trained):
+    bars, _, model = trained
+    held = PredictionAnalysis()
+    held.use({7: model})
+    for bar in bars[1540:1620]:
+        held.on_bar(bar)
+    resumed = PredictionAnalysis.load(msgpack.unpackb(msgpack.packb(held.dump())))
+    resumed.use({7: model})  # supplied before a batch that closes no bar
+    assert resumed.view() == held.view()
+    assert resumed.view()["model_version"] == 7
