@@ -13,6 +13,7 @@ at the time, that proximity (``fibonacci.proximity``); otherwise ``fibonacci`` i
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -28,7 +29,6 @@ from omega_tasks.names import HIGHFREQ, TRAPS
 
 TRAP_KINDS = frozenset((*GRAB.values(), *TRAP.values()))
 HF_KINDS = frozenset((ON, OFF))
-NOTHING: list[Finding] = []  # shared and never changed: results are built as new lists
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,24 +101,22 @@ class SweepDetector:
         burst, rules = self.burst, self.rules
         if time_ms // 1000 == burst.second:
             burst.second_price = price  # inside the second being sampled
-            found: list[Finding] = NOTHING
+            found: Sequence[Finding] = ()
         else:
             found = burst.on_trade(time_ms, price, self.sigma)
+        grabs: Sequence[Finding] = ()
         if rules.moving or price > rules.trip_high or price < rules.trip_low:
             grabs, started = rules.on_trade(trade_id, time_ms, price, size, side,
                                             self.contexts[burst.on])
             if started:
-                found = found + [f for s in dict.fromkeys(started)
-                                 for f in burst.note_sweep(time_ms, s)]
-        else:  # no level in reach: the common case
-            grabs = NOTHING
-        if found:
-            found = [_stamped(f, trade_id) for f in found]
+                found = [*found, *(f for s in dict.fromkeys(started)
+                                   for f in burst.note_sweep(time_ms, s))]
+        # else no level in reach: the common case
         if grabs:
-            return found + self._near_fibonacci(grabs)
-        return found or None
+            return [_stamped(f, trade_id) for f in found] + self._near_fibonacci(grabs)
+        return [_stamped(f, trade_id) for f in found] if found else None
 
-    def _near_fibonacci(self, findings: list[Finding]) -> list[Finding]:
+    def _near_fibonacci(self, findings: Sequence[Finding]) -> list[Finding]:
         """Add to each grab or trap the golden level or zone at or near its level, if any;
         remember the last as the newest trap."""
         out = []

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ from omega_tasks.core.types import MINUTE_MS, Bar, Finding, Liquidation
 
 GRAB = {1: "liquidity_grab_high", -1: "liquidity_grab_low"}
 TRAP = {1: "bull_trap", -1: "bear_trap"}
-NOTHING: tuple[list[Finding], list[int]] = ([], [])
+NOTHING: tuple[tuple[Finding, ...], tuple[int, ...]] = ((), ())  # immutable: shared safely
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,7 @@ class TrapRules:
 
     def on_trade(
         self, trade_id: int, time_ms: int, price: float, size: float, side: int, ctx: Context
-    ) -> tuple[list[Finding], list[int]]:
+    ) -> tuple[Sequence[Finding], Sequence[int]]:
         """Take a trade; return the grabs it triggers and the sides of sweeps it starts."""
         if price > self.trip_high or price < self.trip_low:
             return self._scan(trade_id, time_ms, price, size, side, ctx)
