@@ -1,8 +1,9 @@
 """Trend models in Redis: skops files, versioned, each with a card of what it was trained on.
 
 A model is saved with skops (never pickle or joblib) and loaded only when every type it
-names is one skops trusts or one on ``TRUSTED`` below; anything else is refused
-(``ModelRejected``), so a tampered model cannot run code. Versions count up per symbol; the
+names is one skops trusts or one on ``TRUSTED`` below, and when it fits the feature contract
+(``TrendModel.check``); anything else is refused (``ModelRejected``), so a tampered model
+cannot run code and a model of another shape cannot stop the predictions. Versions count up per symbol; the
 newest ``kept`` stay. Saving a model whose data digest equals the newest one's keeps the
 newest (a repeated retrain on unchanged bars adds no version).
 """
@@ -76,11 +77,16 @@ def decode(blob: bytes, card: ModelCard) -> TrendModel:
     if untrusted:
         raise ModelRejected(f"model {card.version} names untrusted types: {untrusted}")
     parts = sio.loads(blob, trusted=found)
-    return TrendModel(
+    model = TrendModel(
         parts["classifier"], Patterns(parts["centroids"]), ModelParams(**card.params),
         card.features, card.trained_from_ms, card.trained_until_ms, card.rows,
         card.class_shares, card.data_digest,
     )
+    try:
+        model.check()
+    except Exception as exc:  # whatever the stored objects raise when probed
+        raise ModelRejected(f"model {card.version} breaks the feature contract: {exc}") from exc
+    return model
 
 
 class ModelStore:

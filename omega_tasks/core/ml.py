@@ -136,6 +136,33 @@ class TrendModel:
         found: Array = np.asarray(CLASSES)[np.argmax(probs / np.asarray(self.class_shares), 1)]
         return found
 
+    def check(self) -> None:
+        """Raise ValueError saying how the model breaks the feature contract, if it does.
+
+        A model from another feature set, or a stored file that holds something else than a
+        fitted classifier and centroids, would fail at the first prediction: it is refused at
+        load instead, so the other versions go on predicting.
+        """
+        if tuple(self.features) != FEATURES:
+            raise ValueError(f"features {list(self.features)[:3]}... are not this version's "
+                             f"{len(FEATURES)} features")
+        width = getattr(self.classifier, "n_features_in_", None)
+        if width != len(FEATURES):
+            raise ValueError(f"the classifier takes {width} features, not {len(FEATURES)}")
+        classes = [int(c) for c in getattr(self.classifier, "classes_", ())]
+        if classes != list(CLASSES):
+            raise ValueError(f"the classifier's classes are {classes}, not {list(CLASSES)}")
+        probe = np.asarray(self.classifier.predict_proba(np.zeros((1, len(FEATURES)))))
+        if probe.shape != (1, len(CLASSES)) or not np.all(np.isfinite(probe)):
+            raise ValueError(f"the classifier answers {probe.shape}, not one row of "
+                             f"{len(CLASSES)} probabilities")
+        centroids = np.asarray(self.patterns.centroids)
+        want = (self.params.patterns, self.params.pattern_bars)
+        if centroids.shape != want or not np.all(np.isfinite(centroids)):
+            raise ValueError(f"pattern centroids are {centroids.shape}, not {want}")
+        if len(self.class_shares) != len(CLASSES) or min(self.class_shares) <= 0:
+            raise ValueError(f"class shares {self.class_shares} are not three positive shares")
+
     def fresh(self, at_ms: int) -> bool:
         """Whether the model may predict at market time ``at_ms``: trained on data before
         it, and not longer ago than its expiry."""

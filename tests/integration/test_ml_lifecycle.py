@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import redis
 import skops.io as sio
+from sklearn.linear_model import LogisticRegression
 
 from omega_tasks.catalog import published
 from omega_tasks.core.ml import Dataset, train
@@ -291,3 +292,29 @@ def test_overlapping_saves_keep_latest_the_highest_version_and_one_copy_of_a_mod
             again = list(pool.map(save, (other, other)))
         assert sorted(new for _, new in again) == [False, True]
         assert again[0][0].version == again[1][0].version == models.latest(history)
+
+
+@pytest.mark.parametrize("classifier", ["fitted on 5 features", "an array"])
+def test_a_model_that_loads_but_cannot_predict_is_refused_and_the_last_good_one_predicts(
+        ml_settings, store, history, classifier):
+    models = ModelStore(store.redis)
+    retrain_symbol(store, models, history, ml_settings, now_ms=1)
+    good = models.load(history, 1)
+    if classifier == "an array":
+        wrong = np.zeros(3)
+    else:
+        wrong = LogisticRegression().fit(np.random.default_rng(1).normal(size=(60, 5)),
+                                         np.resize([-1, 0, 1], 60))
+    models.save(history, dataclasses.replace(good, classifier=wrong, data_digest="another"),
+                {}, now_ms := 2)
+    assert models.latest(history) == 2 and now_ms == 2
+    with pytest.raises(ModelRejected, match="feature contract"):
+        models.load(history, 2)
+    app = worker_app(ml_settings)
+    with worker_thread(app, ("traps", "highfreq", "fib", "trends", "ml", "maintenance"),
+                       concurrency=2):
+        settle(store, feed(store, app, walk(2_000, seed=3)))
+    _, view = store.snapshot(history, "prediction")
+    assert view["status"] == "ok" and view["model_version"] == 1
+    letters = [d for d in store.dead_letters() if d["source"].startswith(b"models:")]
+    assert len(letters) == 1 and b"feature contract" in letters[0]["reason"]
