@@ -11,6 +11,7 @@ from celery import Celery
 from feeder.batcher import MicroBatcher
 from feeder.observer import FeedObserver
 from feeder.publisher import Publisher
+from feeder.screen import Screen, ScreenParams
 from feeder.service import Backfill, Feeder
 from omega_tasks.catalog import busy_queues
 from omega_tasks.config import Settings
@@ -42,4 +43,6 @@ def build_feeder(
         backfill=backfill,
         observer=observer,
         on_batch=on_batch,
+        screen=Screen(ScreenParams(settings.reorder_trades, settings.reorder_ms,
+                                   settings.price_jump_sigmas, settings.price_jump_min)),
     )

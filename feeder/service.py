@@ -1,4 +1,4 @@
-"""The feeder's loop: source → sequencer → micro-batcher → publisher, on one thread.
+"""The feeder's loop: source → screen → sequencer → micro-batcher → publisher, on one thread.
 
 The source runs on its own thread and hands items over through a bounded buffer; this loop
 is the single writer of every symbol's ticks and bars, so stream order is trade order.
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from feeder.batcher import MicroBatcher
 from feeder.observer import FeedObserver
 from feeder.publisher import Publisher
+from feeder.screen import Screen
 from feeder.sequencer import Gap, Sequencer
 from feeder.sources import Connection, Item, Liquidated, Quote, Rejected, Source
 from omega_tasks.core.types import Finding, Liquidation
@@ -56,6 +57,7 @@ class Feeder:
         on_batch: Callable[[Batch], None] | None = None,
         buffer_chunks: int = 256,
         observer: FeedObserver | None = None,
+        screen: Screen | None = None,
     ) -> None:
         self.store = store
         self.publisher = publisher
@@ -63,6 +65,7 @@ class Feeder:
         self.backfill = backfill
         self.on_batch = on_batch
         self.observer = observer or FeedObserver()
+        self.screen = screen or Screen()
         self.sequencer = Sequencer()
         self.report = FeedReport()
         self._buffer: queue.Queue[object] = queue.Queue(maxsize=buffer_chunks)
@@ -83,8 +86,8 @@ class Feeder:
         pump.start()
         try:
             while True:
-                due = self.batcher.next_due()
-                wait = None if due is None else max(0.0, due - time.monotonic())
+                dues = [d for d in (self.batcher.next_due(), self.screen.next_due()) if d]
+                wait = max(0.0, min(dues) - time.monotonic()) if dues else None
                 try:
                     items = self._buffer.get(timeout=wait)
                 except queue.Empty:
@@ -93,16 +96,18 @@ class Feeder:
                     break
                 if items is not None:
                     self._take(items)  # type: ignore[arg-type]
+                self._screened(*self.screen.due(time.monotonic()))
                 for ticks in self.batcher.due(time.monotonic()):
                     self._publish(ticks)
         finally:
+            self._screened(*self.screen.drain(time.monotonic()))
             self.stop.set()
             for ticks in self.batcher.drain():
                 self._publish(ticks)
             pump.join(timeout=10)
         if failure:
             raise failure[0]
-        self.report.duplicates = self.sequencer.duplicates
+        self.report.duplicates = self.sequencer.duplicates + self.screen.repeats
         return self.report
 
     def _pump(self, source: Source, failure: list[BaseException]) -> None:
@@ -119,7 +124,10 @@ class Feeder:
         for item in items:
             if isinstance(item, Tick):
                 self.observer.trades_received(item.exchange, item.symbol, 1)
-                self._tick(item, now)
+                repeats = self.screen.repeats
+                self._screened(*self.screen.add(item, now))
+                if self.screen.repeats > repeats:
+                    self.observer.duplicate_dropped(item.exchange, item.symbol)
             elif isinstance(item, Rejected):
                 self._reject(item)
             elif isinstance(item, Liquidated):
@@ -130,6 +138,14 @@ class Feeder:
                 self._quotes[(item.exchange, item.symbol)] = item
             elif isinstance(item, Connection):
                 self._connection(item)
+
+    def _screened(self, passed: list[Tick], rejected: list[Rejected]) -> None:
+        """Go on with the trades the screen let through; dead-letter those it rejected."""
+        for item in rejected:
+            self._reject(item)
+        now = time.monotonic()
+        for tick in passed:
+            self._tick(tick, now)
 
     def _connection(self, item: Connection) -> None:
         """Report a connection change and show it in every carried symbol's feed health."""

@@ -90,6 +90,21 @@ class Settings:
     embedded_dir: str = _setting("", "folder for the embedded Redis socket; empty: a temp dir")
     batch_ms: int = _setting(20, "flush a tick batch after this many milliseconds", _positive)
     batch_max: int = _setting(1000, "flush a tick batch at this many ticks", _positive)
+    reorder_trades: int = _setting(
+        32, "trades that arrive out of id order wait for the missing ones until this many wait",
+        _positive,
+    )
+    reorder_ms: int = _setting(
+        250, "... or until the oldest has waited this many milliseconds", _positive
+    )
+    price_jump_sigmas: float = _setting(
+        50.0, "a price further than this many σ·√s from the last one is doubted (σ: recent "
+        "volatility per √second) ...", _positive,
+    )
+    price_jump_min: float = _setting(
+        0.02, "... when it also moved more than this (log, 0.02 ≈ 2 %); a doubted price is "
+        "dead-lettered unless the next two trades confirm it", _positive,
+    )
     queues: tuple[str, ...] = _setting(
         ANALYSIS_QUEUES, "analysis queues the feeder publishes to (comma-separated)", _queues
     )

@@ -3,9 +3,9 @@
 A model is saved with skops (never pickle or joblib) and loaded only when every type it
 names is one skops trusts or one on ``TRUSTED`` below, and when it fits the feature contract
 (``TrendModel.check``); anything else is refused (``ModelRejected``), so a tampered model
-cannot run code and a model of another shape cannot stop the predictions. Versions count up per symbol; the
-newest ``kept`` stay. Saving a model whose data digest equals the newest one's keeps the
-newest (a repeated retrain on unchanged bars adds no version).
+cannot run code and a model of another shape cannot stop the predictions. Versions count up
+per symbol; the newest ``kept`` stay. Saving a model whose data digest equals the newest
+one's keeps the newest (a repeated retrain on unchanged bars adds no version).
 """
 
 from __future__ import annotations

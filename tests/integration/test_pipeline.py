@@ -131,3 +131,15 @@ def test_a_gap_that_backfill_fills_is_closed_and_the_stream_is_whole(store, app,
     (gap,) = [e for e in store.events(k) if e.kind == "gap"]
     assert gap.evidence["closed"] is True and gap.evidence["backfilled"] == 10
     assert store.trades_between(k, 1, 3_000).ids == tuple(range(1, 3_001))
+
+
+def test_two_swapped_trade_ids_are_stored_in_order_with_no_gap_and_no_repeat(
+        store, app, worker):
+    ticks = walk(3_000)
+    swapped = [*ticks[:1_500], ticks[1_501], ticks[1_500], *ticks[1_502:]]
+    report = feed(store, app, swapped)
+    settle(store, report)
+    k = store.symbol("sim", "BTC-USDT")
+    assert store.trades_between(k, 1, 3_000).ids == tuple(range(1, 3_001))
+    assert report.duplicates == 0 and report.gaps == 0
+    assert not [e for e in store.events(k) if e.detector == "feed"]
