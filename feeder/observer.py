@@ -31,3 +31,9 @@ class FeedObserver:
 
     def reconnect(self, exchange: str, reason: str) -> None:
         """A source reconnected, saying why."""
+
+    def writes_failing(self, reason: str) -> None:
+        """Storing or sending failed and is being retried (``reason``: e.g. "redis full")."""
+
+    def writes_ok(self) -> None:
+        """A batch was stored and sent again after failures."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from celery import Celery
 
@@ -21,12 +21,14 @@ class Publisher:
     """Write batches to the store and hand them to the analysis queues."""
 
     def __init__(
-        self, store: Store, app: Celery | None, queues: Sequence[str], stop: threading.Event
+        self, store: Store, app: Celery | None, queues: Sequence[str], stop: threading.Event,
+        on_failure: Callable[[BaseException], None] | None = None,
     ) -> None:
         self.store = store
         self.app = app
         self.queues = tuple(queues)
         self.stop = stop
+        self.on_failure = on_failure
         self.clocks: dict[str, BarClock] = {}
         self.batches = 0
 
@@ -46,10 +48,11 @@ class Publisher:
             f"storing batch {k.member}@{batch.first_id}",
             lambda: self.store.append(batch, blob, [bar for _, bar in closed], clock),
             self.stop,
+            on_failure=self.on_failure,
         )
         if self.queues and self.app is not None:
             retrying(f"sending batch {k.member}@{batch.first_id}",
-                         lambda: self._send(blob), self.stop)
+                     lambda: self._send(blob), self.stop, on_failure=self.on_failure)
         self.batches += 1
         return batch
 

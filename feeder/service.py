@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from feeder.batcher import MicroBatcher
 from feeder.observer import FeedObserver
@@ -20,12 +21,14 @@ from feeder.screen import Screen
 from feeder.sequencer import Gap, Sequencer
 from feeder.sources import Connection, Item, Liquidated, Quote, Rejected, Source
 from omega_tasks.core.types import Finding, Liquidation
+from omega_tasks.errors import OmegaError
 from omega_tasks.messages import Batch, Event, Tick
 from omega_tasks.names import FEED, SymbolKeys
-from omega_tasks.retry import retrying
+from omega_tasks.retry import failure_class, retrying
 from omega_tasks.store import Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 _END = object()
 Backfill = Callable[[Gap], list[Tick]]
 
@@ -66,6 +69,9 @@ class Feeder:
         self.on_batch = on_batch
         self.observer = observer or FeedObserver()
         self.screen = screen or Screen()
+        self._failing = False
+        if publisher.on_failure is None:
+            publisher.on_failure = self._writes_failing
         self.sequencer = Sequencer()
         self.report = FeedReport()
         self._buffer: queue.Queue[object] = queue.Queue(maxsize=buffer_chunks)
@@ -113,6 +119,8 @@ class Feeder:
     def _pump(self, source: Source, failure: list[BaseException]) -> None:
         try:
             source.run(self._buffer.put, self.stop)
+        except OmegaError as exc:  # bad input or configuration: said once, by the caller
+            failure.append(exc)
         except BaseException as exc:  # the loop must learn of it and end
             log.exception("source %s failed", source.name)
             failure.append(exc)
@@ -160,21 +168,27 @@ class Feeder:
             if reconnecting:
                 self._count_reconnect(self.store.symbol(item.exchange, symbol))
 
+    def _write(self, what: str, operation: Callable[[], T]) -> T:
+        """Run a Redis operation, retrying transient failures until it succeeds or we stop."""
+        return retrying(what, operation, self.stop, on_failure=self._writes_failing)
+
+    def _writes_failing(self, error: BaseException) -> None:
+        self._failing = True
+        self.observer.writes_failing(failure_class(error))
+
     def _count_reconnect(self, k: SymbolKeys) -> None:
-        retrying("counting a reconnect", lambda: self.store.count_feed(k, "reconnects"),
-                     self.stop)
+        self._write("counting a reconnect", lambda: self.store.count_feed(k, "reconnects"))
 
     def _show(self, exchange: str, symbol: str, **fields: str | int | float) -> None:
         """Set feed-health fields of a symbol."""
         k = self.store.symbol(exchange, symbol)
-        retrying("recording feed health", lambda: self.store.set_feed(k, **fields),
-                     self.stop)
+        self._write("recording feed health", lambda: self.store.set_feed(k, **fields))
 
     def _reject(self, item: Rejected) -> None:
         self.report.dead_letters += 1
         self.observer.dead_letter(item.source, item.reason)
-        retrying("dead-lettering",
-                     lambda: self.store.dead_letter(item.source, item.reason, item.raw), self.stop)
+        self._write("dead-lettering",
+                    lambda: self.store.dead_letter(item.source, item.reason, item.raw))
 
     def _tick(self, tick: Tick, now: float) -> None:
         key = (tick.exchange, tick.symbol)
@@ -210,7 +224,7 @@ class Feeder:
         """Continue a symbol where the store says the last run left it."""
         key = (tick.exchange, tick.symbol)
         k = self.store.symbol(*key)
-        last = retrying("reading feed state", lambda: self.store.last_trade(k), self.stop)
+        last = self._write("reading feed state", lambda: self.store.last_trade(k))
         if last is not None:
             self.sequencer.resume(tick.exchange, tick.symbol, *last)
         self._resumed.add(key)
@@ -238,7 +252,7 @@ class Feeder:
         k = self.store.symbol(gap.exchange, gap.symbol)
         event = Event.of(gap.exchange, gap.symbol, FEED,
                          Finding("gap", gap.first_id, gap.after_ms, evidence))
-        retrying("recording gap", lambda: self.store.record_gap(k, event, closed), self.stop)
+        self._write("recording gap", lambda: self.store.record_gap(k, event, closed))
         return filled
 
     def _publish(self, ticks: list[Tick]) -> None:
@@ -250,6 +264,9 @@ class Feeder:
         batch = Batch.of(ticks, due)
         started = time.perf_counter()
         batch = self.publisher.publish(batch)
+        if self._failing:
+            self._failing = False
+            self.observer.writes_ok()
         quote = self._quotes.pop(key, None)
         if quote is not None:  # the newest best bid/ask, written along with trade batches
             self._show(*key, bid=quote.bid, bid_size=quote.bid_size, ask=quote.ask,

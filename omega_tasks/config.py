@@ -47,22 +47,43 @@ def _queues(value: tuple[str, ...]) -> str | None:
     return None
 
 
+def _port(value: int) -> str | None:
+    return None if 0 <= value <= 65_535 else "must be a port, 0 to 65535"
+
+
+def _queue_list(value: tuple[str, ...]) -> str | None:
+    if not value:
+        return "names no queue: the feeder would publish to none and nothing would be analysed"
+    return _queues(value)
+
+
+def _url_port(value: str) -> str | None:
+    try:
+        port = urlsplit(value).port
+    except ValueError as exc:
+        return f"has a bad port: {exc}"
+    return None if port is None or port > 0 else "has port 0"
+
+
 def _redis_url(value: str) -> str | None:
     if value == "":
         return None
     scheme = urlsplit(value).scheme
     if scheme not in REDIS_SCHEMES:
         return f"must be a Redis URL ({', '.join(s + '://' for s in REDIS_SCHEMES)})"
-    return None
+    return _url_port(value)
 
 
 def _ws_url(value: str) -> str | None:
-    return None if urlsplit(value).scheme in ("ws", "wss") else "must be a ws:// or wss:// URL"
+    if urlsplit(value).scheme not in ("ws", "wss"):
+        return "must be a ws:// or wss:// URL"
+    return _url_port(value)
 
 
 def _http_url(value: str) -> str | None:
-    ok = urlsplit(value).scheme in ("http", "https")
-    return None if ok else "must be an http:// or https:// URL"
+    if urlsplit(value).scheme not in ("http", "https"):
+        return "must be an http:// or https:// URL"
+    return _url_port(value)
 
 
 def _setting(default: Any, doc: str, check: Check | None = None) -> Any:
@@ -106,7 +127,7 @@ class Settings:
         "dead-lettered unless the next two trades confirm it", _positive,
     )
     queues: tuple[str, ...] = _setting(
-        ANALYSIS_QUEUES, "analysis queues the feeder publishes to (comma-separated)", _queues
+        ANALYSIS_QUEUES, "analysis queues the feeder publishes to (comma-separated)", _queue_list
     )
     ticks_retained: int = _setting(
         1_000_000, "trades kept per symbol in its tick stream", _positive
@@ -114,6 +135,9 @@ class Settings:
     bars_retained: int = _setting(20_160, "closed 1m bars kept per symbol (14 days)", _positive)
     events_retained: int = _setting(100_000, "events kept per symbol", _positive)
     deadletters_retained: int = _setting(10_000, "dead letters kept", _positive)
+    deadletter_raw_bytes: int = _setting(
+        4_096, "bytes of a dead-lettered message kept (its full size is recorded)", _positive
+    )
     checkpoints_kept: int = _setting(16, "checkpoints kept per analysis and symbol", _positive)
     ml_train_bars: int = _setting(
         10_080, "1m bars the trend model trains on (a sliding window: 7 days)", _positive
@@ -178,7 +202,7 @@ class Settings:
     )
     metrics_port: int = _setting(
         0, "port of this process's Prometheus endpoint (feeder, worker or beat); 0: none",
-        _non_negative,
+        _port,
     )
     log_level: str = _setting(
         "INFO", "logging level", _one_of("DEBUG", "INFO", "WARNING", "ERROR")

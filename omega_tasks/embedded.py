@@ -26,19 +26,56 @@ log = logging.getLogger(__name__)
 
 def answers(url: str, timeout_s: float = 1.0) -> bool:
     """Whether a Redis server answers PING at ``url``."""
+    try:
+        return listening(url, timeout_s)
+    except ConfigError:
+        return False
+
+
+def listening(url: str, timeout_s: float = 1.0) -> bool:
+    """Whether a Redis answers at ``url`` (True) or nothing listens there (False).
+
+    Anything else (a wrong password, a TLS certificate that does not verify, a server that
+    is not Redis, a name that does not resolve, no answer in time) is a ConfigError saying
+    so: the configured Redis exists but cannot be used, and quietly using another one would
+    lose the results.
+    """
     client = redis.Redis.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s)
     try:
         return bool(client.ping())
-    except (redis.ConnectionError, redis.TimeoutError, OSError):
-        return False
+    except redis.RedisError as exc:
+        if _nothing_listens(exc):
+            return False
+        raise ConfigError(f"OMEGA_REDIS_URL={redact_url(url)}: {_cause(exc)}") from None
     finally:
         client.close()
 
 
+def _nothing_listens(exc: BaseException) -> bool:
+    """Whether a connection failed because no server listens (refused, no socket file)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError | FileNotFoundError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost reason a connection failed, in a line."""
+    seen, reason = exc, str(exc)
+    while seen is not None:
+        if str(seen):
+            reason = f"{type(seen).__name__}: {seen}"
+        seen = seen.__cause__ or seen.__context__  # type: ignore[assignment]
+    return reason.splitlines()[0][:200]
+
+
 @contextmanager
 def redis_for(settings: Settings) -> Iterator[Settings]:
-    """Yield settings whose Redis answers: the configured one, or an embedded one."""
-    if settings.embedded != "always" and answers(settings.redis_url):
+    """Yield settings whose Redis answers: the configured one, or an embedded one when
+    nothing listens there (never when something does but cannot be used)."""
+    if settings.embedded != "always" and listening(settings.redis_url):
         yield settings
         return
     if settings.embedded == "never":
@@ -46,7 +83,11 @@ def redis_for(settings: Settings) -> Iterator[Settings]:
             f"OMEGA_REDIS_URL={redact_url(settings.redis_url)}: no Redis answers there "
             "(and OMEGA_EMBEDDED=never)"
         )
-    log.info("no Redis at %s; starting an embedded one", redact_url(settings.redis_url))
+    if settings.embedded == "always":
+        log.info("OMEGA_EMBEDDED=always: starting an embedded Redis")
+    else:
+        log.info("nothing listens at %s; starting an embedded Redis",
+                 redact_url(settings.redis_url))
     with embedded_redis(settings.embedded_dir or None) as socket_path:
         url = f"unix://{socket_path}?db=0"
         yield settings.replace(redis_url=url, broker_url="", result_url="")

@@ -67,6 +67,18 @@ def workers_by_queue(app: OmegaApp, timeout_s: float = 1.0) -> dict[str, list[st
     return found
 
 
+FULL_SHARE = 0.95  # near maxmemory a batch no longer fits, though a small write still does
+
+
+def memory_problems(used: int, limit: int, writable: bool) -> list[str]:
+    """Say when Redis is full: at maxmemory with noeviction it refuses writes, so the feeder
+    stalls (it retries) and no trade is stored until memory is freed."""
+    if not writable or (limit and used >= FULL_SHARE * limit):
+        return [f"Redis is full: {used:,} bytes used of maxmemory {limit:,}: writes are "
+                "refused and the feeder waits"]
+    return []
+
+
 def feed_problems(views: list[SymbolView], stale_s: float) -> list[str]:
     """Say what is wrong with the feeds: none stored, one stale, or a link not connected."""
     if not any(v.health is not None for v in views):

@@ -28,12 +28,21 @@ import redis
 from celery import signals
 from celery.app.task import Task
 from kombu.exceptions import OperationalError
-from prometheus_client import CollectorRegistry, Counter, Enum, Histogram, multiprocess, values
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Enum,
+    Gauge,
+    Histogram,
+    multiprocess,
+    values,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import start_http_server
 
 from feeder.observer import FeedObserver
 from omega_tasks.config import Settings
+from omega_tasks.errors import ConfigError
 from omega_tasks.fleet import queue_depths, symbol_views
 from omega_tasks.messages import Batch
 from omega_tasks.worker.app import OmegaApp
@@ -43,14 +52,20 @@ CONNECTION_STATES = ["connecting", "connected", "stale", "reconnecting", "closed
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 TASK_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 60.0)
 BATCH_BUCKETS = (1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+WRITE_FAILURES = ("redis full", "redis unreachable", "broker unreachable", "network")
 
 
 def serve(settings: Settings, registry: CollectorRegistry) -> Any:
     """Start an HTTP endpoint for ``registry``; return the server (None when port is 0)."""
     if settings.metrics_port == 0:
         return None
-    server, _ = start_http_server(settings.metrics_port, settings.metrics_host,
-                                  registry=registry)
+    try:
+        server, _ = start_http_server(settings.metrics_port, settings.metrics_host,
+                                      registry=registry)
+    except OSError as exc:
+        raise ConfigError(f"OMEGA_METRICS_PORT={settings.metrics_port}: cannot serve on "
+                          f"{settings.metrics_host}:{settings.metrics_port}: {exc.strerror or exc}"
+                          ) from None
     log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
     return server
 
@@ -80,6 +95,9 @@ class FeedMetrics(FeedObserver):
                                    buckets=TASK_BUCKETS_S, registry=registry)
         self.state = Enum("omega_feeder_connection_state", "connection state",
                           ("exchange",), states=CONNECTION_STATES, registry=registry)
+        self.failing = Gauge("omega_feeder_writes_failing",
+                             "1 while storing or sending batches fails and is retried",
+                             ("reason",), registry=registry)
         self._last_trade: dict[tuple[str, str], float] = {}
         registry.register(_Ages(self._last_trade))
 
@@ -112,6 +130,13 @@ class FeedMetrics(FeedObserver):
 
     def reconnect(self, exchange: str, reason: str) -> None:
         self.reconnects.labels(exchange).inc()
+
+    def writes_failing(self, reason: str) -> None:
+        self.failing.labels(reason).set(1)
+
+    def writes_ok(self) -> None:
+        for reason in WRITE_FAILURES:
+            self.failing.labels(reason).set(0)
 
 
 def reason_class(reason: str) -> str:
@@ -253,6 +278,7 @@ class FleetCollector:
             try:
                 depths = queue_depths(self.app)
                 views = symbol_views(self.app.store)
+                used, limit, _ = self.app.store.memory()
             except (redis.RedisError, OSError, OperationalError) as exc:
                 log.warning("fleet metrics: Redis unreachable (%s)", exc)
                 reachable.add_metric([], 0)
@@ -260,6 +286,10 @@ class FleetCollector:
                 return
         reachable.add_metric([], 1)
         yield reachable
+        yield GaugeMetricFamily("omega_fleet_redis_used_memory_bytes", "memory Redis uses",
+                                value=used)
+        yield GaugeMetricFamily("omega_fleet_redis_maxmemory_bytes",
+                                "Redis's maxmemory (0: no limit)", value=limit)
         queues = GaugeMetricFamily("omega_fleet_queue_length", "messages waiting in a queue",
                                    labels=["queue"])
         for queue, depth in depths.items():

@@ -143,6 +143,11 @@ class Keys:
         return f"{self.prefix}:beat:runs"
 
     @property
+    def write_probe(self) -> str:
+        """A key ``omega status`` sets to expire at once, to learn whether Redis takes writes."""
+        return f"{self.prefix}:write-probe"
+
+    @property
     def events_channel(self) -> str:
         return f"{self.prefix}:events"
 

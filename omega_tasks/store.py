@@ -47,13 +47,15 @@ class Retention:
     bars: int
     events: int
     deadletters: int
+    deadletter_bytes: int
     checkpoints: int
 
     @classmethod
     def of(cls, settings: Settings) -> Retention:
         return cls(
             settings.ticks_retained, settings.bars_retained, settings.events_retained,
-            settings.deadletters_retained, settings.checkpoints_kept,
+            settings.deadletters_retained, settings.deadletter_raw_bytes,
+            settings.checkpoints_kept,
         )
 
 
@@ -99,7 +101,7 @@ class Store:
         ]
         for bar in closed:
             args += [bar.open_ms, msgpack.packb(bar.dump())]
-        return bool(self._append(keys=[k.ticks, k.bars, k.feed, self.keys.symbols], args=args))
+        return bool(_run(self._append, [k.ticks, k.bars, k.feed, self.keys.symbols], args))
 
     def add_bars(self, k: SymbolKeys, bars: Iterable[Bar]) -> None:
         """Store closed bars from elsewhere (exchange klines for warm-up), keeping existing ones."""
@@ -189,6 +191,17 @@ class Store:
         if self.add_events(k, [event]):
             self.redis.hincrby(k.feed, "gaps_closed" if closed else "gaps_open", 1)
 
+    def memory(self) -> tuple[int, int, bool]:
+        """Return Redis's used memory, its maxmemory (0: none), and whether it takes writes
+        (a key that expires at once: a Redis at its maxmemory with noeviction refuses it)."""
+        info = self.redis.info("memory")
+        try:
+            self.redis.set(self.keys.write_probe, 1, px=1)
+            writable = True
+        except redis.exceptions.OutOfMemoryError:
+            writable = False
+        return int(info["used_memory"]), int(info.get("maxmemory", 0)), writable
+
     def bar_count(self, k: SymbolKeys) -> int:
         """Return how many closed 1m bars are stored for a symbol."""
         return int(self.redis.zcard(k.bars))
@@ -243,7 +256,7 @@ class Store:
             keys += [k.state(name), k.views(name)]
         for event in events:
             args += [event.id, event.trade_id, event.to_json()]
-        _, advanced, new = self._commit(keys=keys, args=args)
+        _, advanced, new = _run(self._commit, keys, args)
         return [events[int(i)] for i in new], bool(advanced)
 
     def views_at(self, k: SymbolKeys, names: Sequence[str], trade_id: int) -> dict[str, Any]:
@@ -353,10 +366,15 @@ class Store:
     # ---- dead letters ----
 
     def dead_letter(self, source: str, reason: str, raw: bytes) -> None:
-        """Keep a message that could not be used, with why, for someone to look at."""
+        """Keep a message that could not be used, with why, for someone to look at.
+
+        At most ``deadletter_bytes`` of its raw bytes are kept (``raw_bytes`` says how many it
+        had), so the family stays within its count times that however large the messages.
+        """
         self.redis.xadd(
             self.keys.deadletter,
-            {"source": source, "reason": reason, "raw": raw, "time_ms": int(time.time() * 1000)},
+            {"source": source, "reason": reason, "raw": raw[: self.retention.deadletter_bytes],
+             "raw_bytes": len(raw), "time_ms": int(time.time() * 1000)},
             maxlen=self.retention.deadletters,
             approximate=True,
         )
@@ -364,6 +382,19 @@ class Store:
     def dead_letters(self, count: int = 100) -> list[dict[str, bytes]]:
         raw = self.redis.xrevrange(self.keys.deadletter, count=count)
         return [{a.decode(): b for a, b in fields.items()} for _, fields in reversed(raw)]
+
+
+def _run(script: Any, keys: list[str], args: list[Any]) -> Any:
+    """Run a write script; a Redis at its maxmemory refusing it is an OutOfMemoryError, as
+    for a plain command (Redis 6 reports it as a script error)."""
+    try:
+        return script(keys=keys, args=args)
+    except redis.exceptions.OutOfMemoryError:
+        raise
+    except redis.ResponseError as exc:
+        if "OOM command not allowed" in str(exc):
+            raise redis.exceptions.OutOfMemoryError(str(exc)) from exc
+        raise
 
 
 def _entry_trade_id(entry_id: bytes) -> int:

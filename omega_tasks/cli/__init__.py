@@ -8,6 +8,9 @@ import os
 import sys
 from collections.abc import Sequence
 
+import redis
+from kombu.exceptions import OperationalError
+
 from omega_tasks.cli import (
     config_cmd,
     demo,
@@ -20,7 +23,7 @@ from omega_tasks.cli import (
     state,
     status,
 )
-from omega_tasks.config import Settings
+from omega_tasks.config import Settings, redact_url
 from omega_tasks.errors import ConfigError, OmegaError
 
 COMMANDS = (demo, run, feed, record, replay, events, state, status, evaluate, config_cmd)
@@ -60,5 +63,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OmegaError as exc:
         print(f"omega: {exc}", file=sys.stderr)
         return 1
+    except (redis.RedisError, OperationalError) as exc:
+        print(f"omega: Redis or the broker at {redact_url(settings.redis_url)} failed: "
+              f"{_line(exc)}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"omega: {_line(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: one line here, the traceback in the log at DEBUG
+        logging.getLogger("omega").debug("unexpected error", exc_info=True)
+        print(f"omega: unexpected error: {type(exc).__name__}: {_line(exc)} "
+              "(OMEGA_LOG_LEVEL=DEBUG logs where)", file=sys.stderr)
+        return 1
+
+
+def _line(exc: BaseException) -> str:
+    """An error's message in one line."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from feeder.sources.simulator import SimulatorSource
+from omega_tasks.cli import arguments
 from omega_tasks.cli.onemachine import one_machine
 from omega_tasks.cli.progress import Progress
 from omega_tasks.config import Settings
@@ -23,11 +24,13 @@ from omega_tasks.simulation.params import SimulationParams
 
 def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("demo", help="analyse a simulated market end to end, then chart it")
-    parser.add_argument("--hours", type=float, default=4.0, help="market hours to simulate")
+    parser.add_argument("--hours", type=arguments.positive, default=4.0,
+                        help="market hours to simulate")
     parser.add_argument("--seed", type=int, default=7, help="simulation seed")
-    parser.add_argument("--chart", default="omega-demo.png", help="where to write the PNG")
-    parser.add_argument("--workers", type=int, default=2, help="worker threads")
-    parser.add_argument("--history-hours", type=float, default=26.0,
+    parser.add_argument("--chart", type=arguments.new_file, default="omega-demo.png",
+                        help="where to write the PNG")
+    parser.add_argument("--workers", type=arguments.count, default=2, help="worker threads")
+    parser.add_argument("--history-hours", type=arguments.at_least_zero, default=26.0,
                         help="simulated hours of 1m bars before the run, stored as a live "
                              "feed's warm-up; the trend model trains on them (0: no model)")
     parser.set_defaults(run=run)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from omega_tasks.cli import arguments
 from omega_tasks.config import Settings
 from omega_tasks.evaluation.data import load
 from omega_tasks.evaluation.registry import EVALUATIONS
@@ -15,7 +15,8 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     names = parser.add_subparsers(dest="evaluation", required=True, metavar="NAME")
     for name, module in sorted(EVALUATIONS.items()):
         one = names.add_parser(name, help=module.HELP)
-        one.add_argument("file", type=Path, help="candle CSV (klines) or tick CSV, gzip or not")
+        one.add_argument("file", type=arguments.existing_file,
+                         help="candle CSV (klines) or tick CSV, gzip or not")
         module.add_arguments(one)
         one.set_defaults(run=run)
 

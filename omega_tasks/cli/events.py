@@ -7,6 +7,7 @@ import json
 import sys
 from datetime import UTC, datetime
 
+from omega_tasks.cli import arguments
 from omega_tasks.config import Settings
 from omega_tasks.messages import Event
 from omega_tasks.store import Store
@@ -16,7 +17,8 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("events", help="print stored events (--follow for new ones)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--follow", "-f", action="store_true", help="stream new events")
-    parser.add_argument("--count", "-n", type=int, default=50, help="newest N per symbol")
+    parser.add_argument("--count", "-n", type=arguments.count, default=50,
+                        help="newest N per symbol")
     parser.add_argument("--detector", help="only this detector's events")
     parser.add_argument("--kind", help="only events of this kind")
     parser.set_defaults(run=run)

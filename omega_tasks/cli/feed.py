@@ -10,7 +10,6 @@ cleanly on SIGTERM/SIGINT, flushing the last batch.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
@@ -23,11 +22,13 @@ from feeder.sources.replay import TradesSource
 from feeder.sources.simulator import SimulatorSource
 from feeder.sources.websocket import WebSocketSource
 from omega_tasks.catalog import busy_queues
+from omega_tasks.cli import arguments
 from omega_tasks.cli.run import live_source, warm
 from omega_tasks.cli.signals import stop_on_signals
 from omega_tasks.config import Settings, redact_url
 from omega_tasks.errors import ConfigError
 from omega_tasks.metrics import FeedMetrics, serve
+from omega_tasks.retry import retrying
 from omega_tasks.simulation.market import simulate
 from omega_tasks.simulation.params import SimulationParams
 from omega_tasks.store import Store
@@ -39,30 +40,17 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--live", action="store_true", help="a live exchange websocket")
     what.add_argument("--simulate", action="store_true", help="the built-in market simulation")
-    what.add_argument("--file", type=Path, help="a tick or candle CSV to replay")
+    what.add_argument("--file", type=arguments.existing_file, help="a tick or candle CSV to replay")
     parser.add_argument("--exchange", help=f"--live: one of {', '.join(EXCHANGES)} (default "
                         "binance); --file: any name for its trades (default: file)")
     parser.add_argument("--symbols", "--symbol", dest="symbols", default="",
                         help="--live: comma-separated BASE-QUOTE symbols (default BTC-USDT, "
                              "or BTC-USD on coinbase); --file: its one symbol (default BTC-USDT)")
-    parser.add_argument("--speed", default="max",
+    parser.add_argument("--speed", type=arguments.speed, default="max",
                         help="'max', or N times market time (1 = real time)")
-    parser.add_argument("--hours", type=float, default=4.0, help="simulated hours")
+    parser.add_argument("--hours", type=arguments.positive, default=4.0, help="simulated hours")
     parser.add_argument("--seed", type=int, default=7, help="simulation seed")
     parser.set_defaults(run=run)
-
-
-def speed_of(text: str) -> float | None:
-    """Parse a --speed value: 'max' or a positive number."""
-    if text == "max":
-        return None
-    try:
-        speed = float(text)
-    except ValueError:
-        raise ConfigError(f"--speed {text!r}: expected 'max' or a number") from None
-    if speed <= 0:
-        raise ConfigError(f"--speed {text!r}: must be positive")
-    return speed
 
 
 def source_of(args: argparse.Namespace, settings: Settings) -> Source:
@@ -70,7 +58,7 @@ def source_of(args: argparse.Namespace, settings: Settings) -> Source:
     if args.live:
         args.exchange = args.exchange or "binance"
         return live_source(args, settings)
-    speed = speed_of(args.speed)
+    speed = args.speed
     if args.simulate:
         return SimulatorSource(simulate(SimulationParams(seed=args.seed, hours=args.hours)), speed)
     symbol = args.symbols.strip().upper() or "BTC-USDT"
@@ -86,17 +74,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     app = celery_app(settings)
     print(f"feeding {redact_url(settings.redis_url)} (queues: "
           f"{', '.join(busy_queues(settings.queues))})", flush=True)
-    backfill = None
-    if isinstance(source, WebSocketSource):
-        print(f"connecting to {source.exchange.ws_url} for {', '.join(source.symbols)}",
-              flush=True)
-        warm(source.exchange, source.symbols, settings.klines_at_start)(store)
-        backfill = backfiller(source.exchange)
     registry = CollectorRegistry()
     observer = FeedMetrics(registry)
     server = serve(settings, registry)
     try:
         with stop_on_signals() as stop:
+            backfill = None
+            if isinstance(source, WebSocketSource):
+                print(f"connecting to {source.exchange.ws_url} for "
+                      f"{', '.join(source.symbols)}", flush=True)
+                prepare = warm(source.exchange, source.symbols, settings.klines_at_start)
+                # a fleet's feeder may start before its Redis: wait for it, as the feed does
+                retrying("warming up", lambda: prepare(store), stop, cap_s=10.0)
+                backfill = backfiller(source.exchange)
             feeder = build_feeder(settings, store, app, stop, backfill=backfill,
                                   observer=observer)
             report = feeder.run(source)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 import threading
-from pathlib import Path
 
 from feeder.recordings import Recorder
 from feeder.sources import Item, Rejected
+from omega_tasks.cli import arguments
 from omega_tasks.cli.run import add_live_options, live_source
 from omega_tasks.cli.signals import stop_on_signals
 from omega_tasks.config import Settings
@@ -21,9 +21,9 @@ from omega_tasks.messages import Tick
 
 def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("record", help="record raw exchange frames to a file")
-    parser.add_argument("file", type=Path, help="gzip file to append to")
+    parser.add_argument("file", type=arguments.new_file, help="gzip file to append to")
     add_live_options(parser)
-    parser.add_argument("--seconds", type=float, default=0.0,
+    parser.add_argument("--seconds", type=arguments.positive, default=None,
                         help="stop after this long (default: until SIGTERM/SIGINT)")
     parser.set_defaults(run=run)
 
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
           flush=True)
     with stop_on_signals() as stop:
         timer = None
-        if args.seconds > 0:
+        if args.seconds is not None:
             timer = threading.Timer(args.seconds, stop.set)
             timer.start()
         try:

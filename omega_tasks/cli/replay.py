@@ -8,12 +8,11 @@ Redis and the analysis workers, on the one-machine default.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from feeder.exchanges.named import EXCHANGES, exchange_named
 from feeder.recordings import exchange_of
 from feeder.sources.recording import RecordingSource
-from omega_tasks.cli.feed import speed_of
+from omega_tasks.cli import arguments
 from omega_tasks.cli.onemachine import one_machine, summary
 from omega_tasks.config import Settings
 from omega_tasks.errors import InputError
@@ -21,12 +20,13 @@ from omega_tasks.errors import InputError
 
 def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("replay", help="replay a raw websocket recording end to end")
-    parser.add_argument("file", type=Path, help="recording (gzip, zstandard or plain)")
-    parser.add_argument("--speed", default="max",
+    parser.add_argument("file", type=arguments.existing_file,
+                        help="recording (gzip, zstandard or plain)")
+    parser.add_argument("--speed", type=arguments.speed, default="max",
                         help="'max', or N times the recorded pace (1 = as recorded)")
     parser.add_argument("--exchange", choices=EXCHANGES,
                         help="whose frames these are (default: guessed from the file)")
-    parser.add_argument("--workers", type=int, default=2, help="worker threads")
+    parser.add_argument("--workers", type=arguments.count, default=2, help="worker threads")
     parser.add_argument("--fresh", action="store_true",
                         help="first forget what is stored for the exchange's symbols")
     parser.set_defaults(run=run)
@@ -36,8 +36,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not args.file.exists():
         raise InputError(f"{args.file}: no such file")
     exchange = exchange_named(args.exchange or exchange_of(args.file), settings)
-    source = RecordingSource(args.file, exchange, speed_of(args.speed))
-    print(f"replaying {args.file} as {exchange.name} at speed {args.speed}", flush=True)
+    source = RecordingSource(args.file, exchange, args.speed)
+    pace = "max" if args.speed is None else f"{args.speed:g}x"
+    print(f"replaying {args.file} as {exchange.name} at speed {pace}", flush=True)
     with one_machine(settings, workers=args.workers) as machine:
         if args.fresh:
             store = machine.store

@@ -11,13 +11,13 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from feeder.exchanges import Exchange
 from feeder.exchanges.named import DEFAULT_SYMBOLS, EXCHANGES, exchange_named
 from feeder.recordings import Recorder
 from feeder.rest import backfiller, warm_up
 from feeder.sources.websocket import Timing, WebSocketSource
+from omega_tasks.cli import arguments
 from omega_tasks.cli.onemachine import one_machine, summary
 from omega_tasks.config import Settings
 from omega_tasks.errors import InputError, TransientError
@@ -27,8 +27,9 @@ from omega_tasks.store import Store
 def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("run", help="analyse live exchange trades end to end")
     add_live_options(parser)
-    parser.add_argument("--record", type=Path, help="also record raw frames to this file")
-    parser.add_argument("--workers", type=int, default=2, help="worker threads")
+    parser.add_argument("--record", type=arguments.new_file,
+                        help="also record raw frames to this file")
+    parser.add_argument("--workers", type=arguments.count, default=2, help="worker threads")
     parser.set_defaults(run=run)
 
 

@@ -16,15 +16,18 @@ import redis
 from kombu.exceptions import OperationalError
 
 from omega_tasks.catalog import busy_queues
+from omega_tasks.cli import arguments
 from omega_tasks.config import Settings, redact_url
 from omega_tasks.fleet import (
     feed_problems,
+    memory_problems,
     queue_depths,
     queue_problems,
     symbol_views,
     workers_by_queue,
 )
 from omega_tasks.names import Queue
+from omega_tasks.retry import failure_class
 from omega_tasks.store import Store
 from omega_tasks.worker.app import celery_app
 
@@ -34,7 +37,7 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--json", action="store_true", help="one JSON object")
     parser.add_argument("--no-workers", action="store_true",
                         help="skip asking the workers (a feeder's own health check)")
-    parser.add_argument("--timeout", type=float, default=1.0,
+    parser.add_argument("--timeout", type=arguments.positive, default=1.0,
                         help="seconds to wait for workers to answer (default 1)")
     parser.set_defaults(run=run)
 
@@ -43,14 +46,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     store = Store.connect(settings)
     app = celery_app(settings)
     try:
+        memory = store.memory()
+        full = memory_problems(*memory)
         views = symbol_views(store)
         depths = queue_depths(app)
     except (redis.RedisError, OSError, OperationalError) as exc:
-        problem = f"Redis unreachable at {redact_url(settings.redis_url)}: {exc}"
+        reached = "full" if failure_class(exc) == "redis full" else "unreachable"
+        problem = f"Redis {reached} at {redact_url(settings.redis_url)}: {exc}"
         print(json.dumps({"healthy": False, "problems": [problem]}) if args.json
               else f"UNHEALTHY\n  {problem}")
         return 1
-    problems = feed_problems(views, settings.feed_stale_s)
+    problems = full + feed_problems(views, settings.feed_stale_s)
     workers: dict[str, list[str]] | None = None
     if not args.no_workers:
         workers = workers_by_queue(app, args.timeout)
@@ -67,6 +73,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                    "reconnects": v.health.reconnects if v.health else 0,
                    "connection": v.health.connection if v.health else "",
                    "lag_trades": v.lag_trades} for v in views],
+        "redis_memory": {"used": memory[0], "max": memory[1], "writable": memory[2]},
         "queues": {q: {"waiting": depths[q],
                        "workers": None if workers is None else workers.get(q, [])}
                    for q in depths},

@@ -38,7 +38,8 @@ def redis_binary() -> str:
 class RedisServer:
     """A Redis server on a TCP port of its own, with an append-only file, restartable."""
 
-    def __init__(self) -> None:
+    def __init__(self, *options: str) -> None:
+        self.options = list(options)
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="omega-fault-redis-")
         self.proc: subprocess.Popen[bytes] | None = None
@@ -52,7 +53,7 @@ class RedisServer:
         self.proc = subprocess.Popen(
             [redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
              "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-             "--maxmemory-policy", "noeviction", "--logfile", ""],
+             "--maxmemory-policy", "noeviction", "--logfile", "", *self.options],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
@@ -71,8 +72,9 @@ class RedisServer:
 
 
 @contextlib.contextmanager
-def private_redis() -> Iterator[RedisServer]:
-    server = RedisServer()
+def private_redis(*options: str) -> Iterator[RedisServer]:
+    """A Redis server of our own for the block (``options``: more redis-server flags)."""
+    server = RedisServer(*options)
     server.start()
     try:
         yield server

@@ -134,3 +134,22 @@ def test_a_pickled_task_is_refused_and_never_runs(app, store, worker, caplog):
     assert app.AsyncResult("pickled").state == "PENDING"  # never started, never stored
     assert queue_depths(app)["maintenance"] == 0 and store.redis.hlen("unacked") == 0
     assert "Refusing to deserialize untrusted content of type pickle" in caplog.text
+
+
+@pytest.mark.parametrize("fault", ["wrong password", "unknown certificate authority"])
+def test_a_redis_that_refuses_us_is_an_error_never_a_quiet_switch_to_an_embedded_one(
+        tmp_path, fault):
+    ca = certificates(tmp_path)
+    with tls_redis(tmp_path) as port:
+        if fault == "wrong password":
+            url = f"rediss://:not-the-password@127.0.0.1:{port}/0?ssl_ca_certs={ca}"
+        else:
+            url = f"rediss://:{PASSWORD}@127.0.0.1:{port}/0"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OMEGA_")}
+        done = omega("demo", "--hours", "0.1", "--history-hours", "0",
+                     "--chart", str(tmp_path / "c.png"), env=env | {"OMEGA_REDIS_URL": url})
+    assert done.returncode != 0
+    assert "embedded" not in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and PASSWORD not in done.stdout + done.stderr
+    (line,) = [ln for ln in done.stderr.splitlines() if ln.startswith("omega:")]
+    assert "OMEGA_REDIS_URL" in line and ("Authentication" in line or "CERTIFICATE" in line.upper())

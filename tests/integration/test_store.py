@@ -110,6 +110,17 @@ def test_dead_letters_keep_the_raw_bytes_and_the_reason(store):
     assert letter["raw"] == b"\x00{oops" and letter["reason"] == b"malformed JSON"
 
 
+def test_oversized_dead_letters_keep_their_start_and_size_so_the_family_stays_small(store):
+    frame = b"{" + b"x" * 900_000
+    for _ in range(20):
+        store.dead_letter("binance", "oversized frame", frame)
+    letters = store.dead_letters()
+    assert len(letters) == 20
+    assert all(d["raw"] == frame[: store.retention.deadletter_bytes] for d in letters)
+    assert all(int(d["raw_bytes"]) == len(frame) for d in letters)
+    assert store.redis.memory_usage(store.keys.deadletter) < 20 * 2 * 4_096 + 65_536
+
+
 def test_forgetting_a_symbol_removes_all_of_its_keys(store):
     append_all(store, batches(walk(1000), 100))
     k = store.symbol("sim", "BTC-USDT")
