@@ -126,6 +126,17 @@ class Settings:
         0.02, "... when it also moved more than this (log, 0.02 ≈ 2 %); a doubted price is "
         "dead-lettered unless the next two trades confirm it", _positive,
     )
+    books: bool = _setting(
+        True, "subscribe to depth updates and keep each symbol's order book (true/false)"
+    )
+    book_levels: int = _setting(10, "order book levels per side sampled into the tape", _positive)
+    book_sample_ms: int = _setting(
+        250, "sample the order book at most once per this many milliseconds", _positive
+    )
+    quote_sample_ms: int = _setting(
+        100, "keep a best bid/ask change once per this many milliseconds (0: every change); "
+        "the one in force at each trade is always kept", _non_negative,
+    )
     queues: tuple[str, ...] = _setting(
         ANALYSIS_QUEUES, "analysis queues the feeder publishes to (comma-separated)", _queue_list
     )

@@ -17,10 +17,10 @@ from typing import Any
 
 import msgpack
 
-from omega_tasks.core.types import Bar, Finding, Liquidation, Trades
+from omega_tasks.core.types import Bar, BookLevels, Finding, Liquidation, TopOfBook, Trades
 from omega_tasks.errors import DecodeError
 
-BATCH_VERSION = 2  # 1: no bars (decoded with bars None)
+BATCH_VERSION = 3  # 1: no bars (decoded with bars None); 2: no quotes or book levels
 EVENT_VERSION = 1
 
 
@@ -49,6 +49,8 @@ class Batch:
     ``bars`` are the closed 1m bars the trades close, each with the id of the trade that
     closed it, as the feeder's clock closed them; None when not known (a batch stored before
     batches carried bars, or built from bare ticks): a fold then closes bars itself.
+    ``quotes`` and ``books`` are the top of book and the book's top levels that arrived
+    among the trades, each placed before the trade that followed it.
     """
 
     exchange: str
@@ -58,6 +60,8 @@ class Batch:
     backfilled: tuple[int, ...] = ()
     liquidations: tuple[Liquidation, ...] = ()
     bars: tuple[tuple[int, Bar], ...] | None = None
+    quotes: tuple[TopOfBook, ...] = ()
+    books: tuple[BookLevels, ...] = ()
     version: int = BATCH_VERSION
 
     def __post_init__(self) -> None:
@@ -66,7 +70,8 @@ class Batch:
 
     @classmethod
     def of(
-        cls, ticks: Sequence[Tick], liquidations: Sequence[Liquidation] = ()
+        cls, ticks: Sequence[Tick], liquidations: Sequence[Liquidation] = (),
+        quotes: Sequence[TopOfBook] = (), books: Sequence[BookLevels] = (),
     ) -> Batch:
         """Build a batch from ticks of one symbol, already in trade order."""
         first = ticks[0]
@@ -84,6 +89,8 @@ class Batch:
             tuple(t.received_ns for t in ticks),
             tuple(t.trade_id for t in ticks if t.backfilled),
             tuple(liquidations),
+            quotes=tuple(quotes),
+            books=tuple(books),
         )
 
     def __len__(self) -> int:
@@ -108,6 +115,8 @@ class Batch:
                       for q in self.liquidations],
                 "c": None if self.bars is None
                 else [[closed_by, *bar.dump()] for closed_by, bar in self.bars],
+                "k": _quote_columns(self.quotes),
+                "d": [_flat_book(b) for b in self.books],
             }
         )
         return packed
@@ -120,7 +129,7 @@ class Batch:
             if not isinstance(data, dict):
                 raise TypeError("not a map")
             version = data.get("v")
-            if version not in (1, BATCH_VERSION):
+            if version not in (1, 2, BATCH_VERSION):
                 raise DecodeError(f"unsupported batch version {version!r}", raw)
             trades = Trades(
                 _ints(data["i"]), _ints(data["t"]), _floats(data["p"]),
@@ -135,8 +144,9 @@ class Batch:
                 _ints(data["b"]),
                 tuple(Liquidation(int(q[0]), int(q[1]), float(q[2]), float(q[3]), int(q[4]))
                       for q in data["l"]),
-                _bars(data["c"]) if version == BATCH_VERSION and data["c"] is not None
-                else None,
+                _bars(data["c"]) if version >= 2 and data["c"] is not None else None,
+                _quotes(data["k"]) if version >= 3 else (),
+                _books(data["d"]) if version >= 3 else (),
             )
         except DecodeError:
             raise
@@ -149,6 +159,36 @@ def _bars(rows: Any) -> tuple[tuple[int, Bar], ...]:
                                  float(r[6]), float(r[7]), int(r[8]), int(r[9]), int(r[10]),
                                  int(r[11])))
                  for r in rows)
+
+
+def _quote_columns(quotes: Sequence[TopOfBook]) -> list[list[Any]]:
+    """Quotes as six columns (time, bid, bid size, ask, ask size, before trade id)."""
+    return [[q.time_ms for q in quotes], [q.bid for q in quotes], [q.bid_size for q in quotes],
+            [q.ask for q in quotes], [q.ask_size for q in quotes],
+            [q.before_trade_id for q in quotes]]
+
+
+def _quotes(columns: Any) -> tuple[TopOfBook, ...]:
+    times, bids, bid_sizes, asks, ask_sizes, before = columns
+    return tuple(map(TopOfBook, _ints(times), _floats(bids), _floats(bid_sizes), _floats(asks),
+                     _floats(ask_sizes), _ints(before)))
+
+
+def _flat_book(book: BookLevels) -> list[Any]:
+    """A book sample as one flat list: time, synced, before trade id, bid count, then the
+    bids' and asks' prices and sizes in turn."""
+    flat: list[Any] = [book.time_ms, book.synced, book.before_trade_id, len(book.bids)]
+    for price, size in (*book.bids, *book.asks):
+        flat += (price, size)
+    return flat
+
+
+def _books(rows: Any) -> tuple[BookLevels, ...]:
+    out = []
+    for r in rows:
+        levels = tuple(zip(map(float, r[4::2]), map(float, r[5::2]), strict=True))
+        out.append(BookLevels(int(r[0]), levels[:r[3]], levels[r[3]:], bool(r[1]), int(r[2])))
+    return tuple(out)
 
 
 def _ints(values: Any) -> tuple[int, ...]:

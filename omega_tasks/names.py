@@ -34,6 +34,7 @@ TREND = "trend"
 FIB = "fib"
 TRAPS = "traps"
 HIGHFREQ = "highfreq"
+ORDERFLOW = "orderflow"
 PREDICTION = "prediction"
 HARMONY = "harmony"
 FEED = "feed"  # the detector of the feeder's events (gaps) and of beat's (stale feeds)

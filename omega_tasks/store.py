@@ -138,8 +138,12 @@ class Store:
                              if first_id <= q.before_trade_id <= last_id)
         bars = (None if any(b.bars is None for b in stored)
                 else tuple(c for b in stored for c in b.bars or () if first_id <= c[0] <= last_id))
+        quotes = tuple(q for b in stored for q in b.quotes
+                       if first_id <= q.before_trade_id <= last_id)
+        books = tuple(d for b in stored for d in b.books
+                      if first_id <= d.before_trade_id <= last_id)
         return Batch(k.exchange, k.symbol, trades[lo_i:hi_i], received,
-                     liquidations=liquidations, bars=bars)
+                     liquidations=liquidations, bars=bars, quotes=quotes, books=books)
 
     def batches(self, k: SymbolKeys, after_id: int = 0, count: int = 100) -> list[Batch]:
         """Read stored batches whose first trade id is above ``after_id``."""

@@ -15,12 +15,12 @@ analysis may belong to several published detectors (``detector``, ``publishes``)
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 from omega_tasks.core.bars import BarClock
-from omega_tasks.core.types import Bar, Finding, Liquidation, Trades
+from omega_tasks.core.types import Bar, BookLevels, Finding, Liquidation, TopOfBook, Trades
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,10 @@ class Need:
 
 
 TAPE = Need("tape")  # the symbol's trades and the bars they close, in trade order
+QUOTES = Need("quotes")  # the top of book between trades, in the tape (TopOfBook)
+BOOK = Need("book")  # the order book's top levels between trades, in the tape (BookLevels)
 MODELS = Need("models")  # the symbol's kept trend models, by version
+IN_TAPE = frozenset((TAPE, QUOTES, BOOK))  # what the batches carry: no one supplies it
 
 
 def views(*names: str) -> Need:
@@ -74,6 +77,14 @@ class Analysis(ABC):
         """Take a futures liquidation, just before the trade that followed it."""
         return None
 
+    def on_quote(self, quote: TopOfBook) -> list[Finding] | None:
+        """Take the top of book (only when it ``needs`` QUOTES), before the next trade."""
+        return None
+
+    def on_book(self, book: BookLevels) -> list[Finding] | None:
+        """Take the book's top levels (only when it ``needs`` BOOK), before the next trade."""
+        return None
+
     def settle(self, trade_id: int) -> list[Finding] | None:
         """Take the end of a batch at ``trade_id``: an analysis of its inputs reads them."""
         return None
@@ -100,6 +111,10 @@ class Fold:
     each with the id of the trade that closed it; a fold fed those bars builds none. Fed
     trades alone (a batch stored before batches carried bars, a test, an evaluation), it
     closes bars with its own clock, exactly as the feeder would.
+
+    What arrived between two trades (liquidations, book levels, top of book) is seen just
+    before the second one, in that order of kinds and each kind in arrival order, and before
+    the bars that trade closes: the same order whatever the batches.
     """
 
     __slots__ = ("analysis", "clock", "last_id")
@@ -121,12 +136,14 @@ class Fold:
         trades: Trades,
         liquidations: Sequence[Liquidation] = (),
         bars: Sequence[tuple[int, Bar]] | None = None,
+        quotes: Sequence[TopOfBook] = (),
+        books: Sequence[BookLevels] = (),
     ) -> list[Finding]:
         """Fold trades newer than the last one seen; return what they triggered.
 
         ``bars`` are the 1m bars these trades close, each with the id of the trade that
-        closed it (None: close them here). Each liquidation is seen just before the trade
-        named by its ``before_trade_id``, and before the bars that trade closes.
+        closed it (None: close them here). Quotes and book levels reach the analysis only
+        if it needs them (``QUOTES``, ``BOOK``).
         """
         if len(trades) and trades.first_id <= self.last_id:
             trades = trades.between(self.last_id + 1, trades.last_id)
@@ -138,13 +155,12 @@ class Fold:
         else:
             self.clock = None  # bars come with the trades from now on
             bars = [b for b in bars if first <= b[0] <= last]
-        pending = sorted((q for q in liquidations if q.before_trade_id >= first),
-                         key=lambda q: q.before_trade_id)
+        extras = self._extras(first, liquidations, quotes, books)
         findings: list[Finding] = []
         if self.analysis.wants_trades:
-            self._walk_trades(trades, bars, pending, findings)
+            self._walk_trades(trades, bars, extras, findings)
         else:
-            self._walk_bars(bars, pending, last, findings)
+            self._walk_bars(bars, extras, last, findings)
         self.last_id = last
         return findings
 
@@ -153,6 +169,18 @@ class Fold:
         found = self.analysis.settle(trade_id)
         self.last_id = max(self.last_id, trade_id)
         return list(found or ())
+
+    def _extras(self, first: int, liquidations: Sequence[Liquidation],
+                quotes: Sequence[TopOfBook], books: Sequence[BookLevels]) -> list[Extra]:
+        """What the analysis sees between trades, in the order it sees it."""
+        a = self.analysis
+        extras: list[Extra] = [(q.before_trade_id, 0, i, a.on_liquidation, q)
+                               for i, q in enumerate(liquidations)]
+        if BOOK in a.needs:
+            extras += [(b.before_trade_id, 1, i, a.on_book, b) for i, b in enumerate(books)]
+        if QUOTES in a.needs:
+            extras += [(q.before_trade_id, 2, i, a.on_quote, q) for i, q in enumerate(quotes)]
+        return sorted((e for e in extras if e[0] >= first), key=lambda e: e[:3])
 
     def _close(self, trades: Trades) -> list[tuple[int, Bar]]:
         """Close bars with this fold's own clock: (id of the closing trade, bar)."""
@@ -166,15 +194,17 @@ class Fold:
         return closed
 
     def _walk_trades(self, trades: Trades, bars: Sequence[tuple[int, Bar]],
-                     pending: list[Liquidation], findings: list[Finding]) -> None:
+                     extras: list[Extra], findings: list[Finding]) -> None:
         on_bar, on_trade = self.analysis.on_bar, self.analysis.on_trade
-        due = pending[0].before_trade_id if pending else None
+        e, m = 0, len(extras)
+        due = extras[0][0] if extras else None
         k, n = 0, len(bars)
         closes = bars[0][0] if bars else None
         for row in trades.rows():
             trade_id = row[0]
             if due is not None and trade_id >= due:
-                due = self._liquidations(pending, trade_id, findings)
+                e = _hand_over(extras, e, trade_id, findings)
+                due = extras[e][0] if e < m else None
             if trade_id == closes:
                 while k < n and bars[k][0] == trade_id:
                     found = on_bar(bars[k][1])
@@ -186,26 +216,16 @@ class Fold:
             if found:
                 findings.extend(found)
 
-    def _walk_bars(self, bars: Sequence[tuple[int, Bar]], pending: list[Liquidation],
-                   last: int, findings: list[Finding]) -> None:
+    def _walk_bars(self, bars: Sequence[tuple[int, Bar]], extras: list[Extra], last: int,
+                   findings: list[Finding]) -> None:
         on_bar = self.analysis.on_bar
+        e = 0
         for closed_by, bar in bars:
-            if pending and pending[0].before_trade_id <= closed_by:
-                self._liquidations(pending, closed_by, findings)
+            e = _hand_over(extras, e, closed_by, findings)
             found = on_bar(bar)
             if found:
                 findings.extend(found)
-        self._liquidations(pending, last, findings)
-
-    def _liquidations(
-        self, pending: list[Liquidation], trade_id: int, findings: list[Finding]
-    ) -> int | None:
-        """Hand over the liquidations due before ``trade_id``; return when the next is due."""
-        while pending and pending[0].before_trade_id <= trade_id:
-            found = self.analysis.on_liquidation(pending.pop(0))
-            if found:
-                findings.extend(found)
-        return pending[0].before_trade_id if pending else None
+        _hand_over(extras, e, last, findings)
 
     def dump(self) -> list[Any]:
         clock = self.clock.dump() if self.clock is not None else None
@@ -219,3 +239,18 @@ class Fold:
             return None
         return cls(kind.load(state), BarClock.load(clock) if clock is not None else None,
                    last_id)
+
+
+# (before trade id, kind rank, arrival, handler, item): what arrived between two trades
+Extra = tuple[int, int, int, Callable[[Any], list[Finding] | None], Any]
+
+
+def _hand_over(extras: list[Extra], start: int, trade_id: int, findings: list[Finding]) -> int:
+    """Hand the analysis what is due before ``trade_id``; return where the rest starts."""
+    i = start
+    while i < len(extras) and extras[i][0] <= trade_id:
+        found = extras[i][3](extras[i][4])
+        if found:
+            findings.extend(found)
+        i += 1
+    return i

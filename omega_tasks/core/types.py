@@ -143,6 +143,66 @@ class Liquidation:
 
 
 @dataclass(frozen=True, slots=True)
+class TopOfBook:
+    """The best bid and ask with their sizes, as they stood before ``before_trade_id``.
+
+    ``time_ms`` is the exchange's time when it sends one, else the time it was received.
+    """
+
+    time_ms: int
+    bid: float
+    bid_size: float
+    ask: float
+    ask_size: float
+    before_trade_id: int
+
+    @property
+    def spread(self) -> float:
+        return self.ask - self.bid
+
+    @property
+    def mid(self) -> float:
+        return (self.bid + self.ask) / 2
+
+    @property
+    def imbalance(self) -> float:
+        """Queue imbalance, −1..1: (bid size − ask size) / (bid size + ask size)."""
+        total = self.bid_size + self.ask_size
+        return (self.bid_size - self.ask_size) / total if total > 0 else 0.0
+
+    @property
+    def microprice(self) -> float:
+        """The mid leaned towards the thinner side: bid·ask size + ask·bid size over both."""
+        total = self.bid_size + self.ask_size
+        if total <= 0:
+            return self.mid
+        return (self.bid * self.ask_size + self.ask * self.bid_size) / total
+
+    def dump(self) -> list[Any]:
+        return [self.time_ms, self.bid, self.bid_size, self.ask, self.ask_size,
+                self.before_trade_id]
+
+
+@dataclass(frozen=True, slots=True)
+class BookLevels:
+    """The top levels of an order book, best first, as they stood before ``before_trade_id``.
+
+    ``synced`` is False while the book is warmed from updates alone (no snapshot yet): then
+    only the levels an update named are known, and a level missing here may still exist.
+    """
+
+    time_ms: int
+    bids: tuple[tuple[float, float], ...]
+    asks: tuple[tuple[float, float], ...]
+    synced: bool
+    before_trade_id: int
+
+    def dump(self) -> list[Any]:
+        return [self.time_ms, [list(b) for b in self.bids], [list(a) for a in self.asks],
+                self.synced, self.before_trade_id]
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """Something an analysis found at a trade, with the evidence for it.
 

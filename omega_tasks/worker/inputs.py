@@ -18,7 +18,7 @@ from typing import Any
 
 from omega_tasks.catalog import published
 from omega_tasks.config import Settings
-from omega_tasks.core.analysis import MODELS, TAPE, Analysis, Need
+from omega_tasks.core.analysis import IN_TAPE, MODELS, Analysis, Need
 from omega_tasks.core.ml import TrendModel
 from omega_tasks.errors import InputsBehind, ModelRejected
 from omega_tasks.messages import Batch
@@ -42,7 +42,7 @@ class Inputs:
         """Return what ``analysis`` needs for ``batch``, by need."""
         found: dict[Need, Any] = {}
         for need in analysis.needs:
-            if need == TAPE:
+            if need in IN_TAPE:
                 continue
             if need == MODELS:
                 found[need] = self._kept_models(store, k)

@@ -103,8 +103,10 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = No
                 reset = True
             else:
                 caught_up = len(missing)
-                findings += fold.feed(missing.trades, missing.liquidations, missing.bars)
-        findings += fold.feed(batch.trades, batch.liquidations, batch.bars)
+                findings += fold.feed(missing.trades, missing.liquidations, missing.bars,
+                                      missing.quotes, missing.books)
+        findings += fold.feed(batch.trades, batch.liquidations, batch.bars, batch.quotes,
+                              batch.books)
     findings += fold.settle(batch.last_id)
     analysis = fold.analysis
     events = [Event.of(k.exchange, k.symbol, analysis.detector(f), f) for f in findings]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omega_tasks.core.types import Bar, Finding, Liquidation
+from omega_tasks.core.types import Bar, BookLevels, Finding, Liquidation, TopOfBook
 from omega_tasks.errors import DecodeError
 from omega_tasks.messages import Batch, Event, Tick, snapshot_json
 
@@ -29,6 +29,21 @@ def test_a_batch_carries_the_bars_its_trades_close_and_the_trade_that_closed_eac
     batch = dataclasses.replace(Batch.of(ticks()), bars=((100, bar),))
     assert Batch.decode(batch.encode()).bars == ((100, bar),)
     assert Batch.decode(Batch.of(ticks()).encode()).bars is None  # not known: a fold closes them
+
+
+def test_a_batch_carries_the_quotes_and_book_samples_placed_among_its_trades():
+    quotes = [TopOfBook(1_723_161_255_300, 61837.63, 3.78826, 61837.64, 0.0, 100),
+              TopOfBook(1_723_161_255_350, 61837.62, 1.5, 61837.63, 2.25, 102)]
+    books = [BookLevels(1_723_161_255_320, ((61837.63, 3.5), (61837.1, 0.5)),
+                        ((61837.64, 1.2),), True, 101),
+             BookLevels(1_723_161_255_380, (), ((61837.64, 1.2),), False, 102)]
+    batch = Batch.of(ticks(), quotes=quotes, books=books)
+    assert Batch.decode(batch.encode()) == batch
+    v2 = msgpack.unpackb(batch.encode())
+    v2["v"] = 2
+    del v2["k"], v2["d"]  # stored before batches carried them
+    old = Batch.decode(msgpack.packb(v2))
+    assert old.quotes == () and old.books == () and old.trades == batch.trades
 
 
 def test_a_batch_stored_before_batches_carried_bars_decodes_without_them():
