@@ -13,13 +13,16 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import zstandard
 
+from feeder.exchanges import Exchange
 from omega_tasks.errors import InputError
+from omega_tasks.messages import Tick
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -90,6 +93,15 @@ def _cryptofeed(line: str, path: Path, number: int) -> tuple[int, str] | None:
     return int(ts * 1e9), data
 
 
+def first_trade(path: Path, exchange: Exchange) -> Tick | None:
+    """Return a recording's first trade, as its exchange's parser reads it."""
+    for received_ns, frame in frames(path):
+        for item in exchange.parse(frame, received_ns):
+            if isinstance(item, Tick):
+                return item
+    return None
+
+
 def exchange_of(path: Path) -> str:
     """Guess the exchange a recording is from, by its name and first lines."""
     name = path.name.lower()
@@ -105,17 +117,21 @@ def exchange_of(path: Path) -> str:
 
 
 class Recorder:
-    """Append received frames to a gzip file as ``<receive ns> <frame>`` lines."""
+    """Append received frames to a gzip file as ``<receive ns> <frame>`` lines (from the
+    socket's thread, and the feeder's for REST book snapshots)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file = gzip.open(path, "at", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self._lock = threading.Lock()
         self.frames = 0
 
     def write(self, received_ns: int, frame: str) -> None:
         line = frame.replace("\n", " ").replace("\r", " ")  # JSON needs neither outside strings
-        self._file.write(f"{received_ns} {line}\n")
-        self.frames += 1
+        with self._lock:
+            self._file.write(f"{received_ns} {line}\n")
+            self.frames += 1
 
     def close(self) -> None:
-        self._file.close()
+        with self._lock:
+            self._file.close()

@@ -1,4 +1,4 @@
-"""REST calls of the feeder: trade backfill for a gap, and 1m klines for warm-up."""
+"""REST calls of the feeder: trade backfill for a gap, book snapshots, 1m klines for warm-up."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 
 from feeder.exchanges import Exchange
 from feeder.sequencer import Gap
+from feeder.sources import DepthSnapshot
 from omega_tasks.core.types import Bar
 from omega_tasks.errors import InputError, TransientError
 from omega_tasks.messages import Tick
@@ -78,6 +79,28 @@ def backfiller(exchange: Exchange, fetch: Fetch = get_json, tries: int = 4,
         return found
 
     return backfill
+
+
+def snapshotter(exchange: Exchange, fetch: Fetch = get_json, tries: int = 3,
+                record: Callable[[int, str], None] | None = None,
+                ) -> Callable[[str, str], DepthSnapshot]:
+    """Return the feeder's source of order book snapshots: the exchange's REST depth.
+
+    ``record`` (a recorder's ``write``) keeps each snapshot in the recording, as a line of
+    its own, so that a replay syncs its books as the live feed did.
+    """
+
+    def snapshot(exchange_name: str, symbol: str) -> DepthSnapshot:
+        url = exchange.depth_url(symbol)
+        if url is None or exchange_name != exchange.name:
+            raise InputError(f"{exchange_name} serves no book snapshot over REST")
+        payload = _patient(fetch, url, tries)
+        received_ns = time.time_ns()
+        if record is not None:
+            record(received_ns, json.dumps(payload, separators=(",", ":")))
+        return exchange.read_depth(payload, symbol, received_ns)
+
+    return snapshot
 
 
 def warm_up(store: Store, exchange: Exchange, symbols: Sequence[str], bars: int,

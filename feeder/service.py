@@ -14,13 +14,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from feeder.attachments import Attachments
 from feeder.batcher import MicroBatcher
 from feeder.observer import FeedObserver
 from feeder.publisher import Publisher
 from feeder.screen import Screen
 from feeder.sequencer import Gap, Sequencer
-from feeder.sources import Connection, Item, Liquidated, Quote, Rejected, Source
-from omega_tasks.core.types import Finding, Liquidation
+from feeder.sources import (
+    Connection,
+    DepthSnapshot,
+    DepthUpdate,
+    Item,
+    Liquidated,
+    Quote,
+    Rejected,
+    Source,
+)
+from omega_tasks.core.types import Finding
 from omega_tasks.errors import OmegaError
 from omega_tasks.messages import Batch, Event, Tick
 from omega_tasks.names import FEED, SymbolKeys
@@ -31,6 +41,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _END = object()
 Backfill = Callable[[Gap], list[Tick]]
+Snapshots = Callable[[str, str], DepthSnapshot]  # (exchange, symbol) → its book over REST
+SNAPSHOT_EVERY_S = 10.0  # the least time between two snapshot requests for one book
 
 
 @dataclass(slots=True)
@@ -45,6 +57,7 @@ class FeedReport:
     dead_letters: int = 0
     liquidations: int = 0
     reconnects: int = 0
+    snapshots_failed: int = 0
     last_ids: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
@@ -61,6 +74,9 @@ class Feeder:
         buffer_chunks: int = 256,
         observer: FeedObserver | None = None,
         screen: Screen | None = None,
+        attachments: Attachments | None = None,
+        snapshots: Snapshots | None = None,
+        snapshot_every_s: float = SNAPSHOT_EVERY_S,
     ) -> None:
         self.store = store
         self.publisher = publisher
@@ -76,9 +92,10 @@ class Feeder:
         self.report = FeedReport()
         self._buffer: queue.Queue[object] = queue.Queue(maxsize=buffer_chunks)
         self._resumed: set[tuple[str, str]] = set()
-        self._unplaced: dict[tuple[str, str], list[Liquidated]] = {}
-        self._placed: dict[tuple[str, str], list[Liquidation]] = {}
-        self._quotes: dict[tuple[str, str], Quote] = {}
+        self.attachments = attachments or Attachments()
+        self.snapshots = snapshots
+        self.snapshot_every_s = snapshot_every_s
+        self._asked: dict[tuple[str, str], float] = {}  # when each book's snapshot was asked
 
     @property
     def stop(self) -> threading.Event:
@@ -102,6 +119,7 @@ class Feeder:
                     break
                 if items is not None:
                     self._take(items)  # type: ignore[arg-type]
+                    self._sync_books()
                 self._screened(*self.screen.due(time.monotonic()))
                 for ticks in self.batcher.due(time.monotonic()):
                     self._publish(ticks)
@@ -129,8 +147,14 @@ class Feeder:
 
     def _take(self, items: list[Item]) -> None:
         now = time.monotonic()
+        attachments = self.attachments
         for item in items:
-            if isinstance(item, Tick):
+            if isinstance(item, Quote):
+                attachments.quote(item)
+            elif isinstance(item, DepthUpdate):
+                attachments.depth(item)
+            elif isinstance(item, Tick):
+                attachments.trade_arrived((item.exchange, item.symbol), item.trade_id)
                 self.observer.trades_received(item.exchange, item.symbol, 1)
                 repeats = self.screen.repeats
                 self._screened(*self.screen.add(item, now))
@@ -141,11 +165,29 @@ class Feeder:
             elif isinstance(item, Liquidated):
                 self.report.liquidations += 1
                 self.observer.liquidation(item.exchange, item.symbol)
-                self._unplaced.setdefault((item.exchange, item.symbol), []).append(item)
-            elif isinstance(item, Quote):
-                self._quotes[(item.exchange, item.symbol)] = item
+                attachments.liquidation(item)
+            elif isinstance(item, DepthSnapshot):
+                attachments.snapshot(item)
             elif isinstance(item, Connection):
                 self._connection(item)
+
+    def _sync_books(self) -> None:
+        """Ask for the snapshot of each book that waits for one, now and then."""
+        if self.snapshots is None:
+            return
+        now = time.monotonic()
+        for key in self.attachments.wanting_snapshot():
+            asked = self._asked.get(key)
+            if asked is not None and now - asked < self.snapshot_every_s:
+                continue
+            self._asked[key] = now
+            try:
+                snap = self.snapshots(*key)
+            except Exception as exc:  # the book stays warmed from updates until the next try
+                self.report.snapshots_failed += 1
+                log.warning("book snapshot of %s %s failed: %s", *key, exc)
+                continue
+            self.attachments.snapshot(snap)
 
     def _screened(self, passed: list[Tick], rejected: list[Rejected]) -> None:
         """Go on with the trades the screen let through; dead-letter those it rejected."""
@@ -184,6 +226,21 @@ class Feeder:
         k = self.store.symbol(exchange, symbol)
         self._write("recording feed health", lambda: self.store.set_feed(k, **fields))
 
+    def _show_book(self, key: tuple[str, str]) -> None:
+        """Write the newest best bid/ask and the book's state along with a trade batch."""
+        fields: dict[str, str | int | float] = {}
+        quote = self.attachments.newest_quote(key)
+        if quote is not None:
+            fields.update(bid=quote.bid, bid_size=quote.bid_size, ask=quote.ask,
+                          ask_size=quote.ask_size, quote_received_ns=quote.received_ns)
+        book = self.attachments.book_health(key)
+        if book is not None:
+            fields.update(book_state=book.state, book_resyncs=book.resyncs,
+                          book_update_id=book.update_id, book_levels=book.levels)
+        if fields:
+            k = self.store.symbol(*key)
+            self._write("recording feed health", lambda: self.store.set_feed(k, **fields))
+
     def _reject(self, item: Rejected) -> None:
         self.report.dead_letters += 1
         self.observer.dead_letter(item.source, item.reason)
@@ -209,13 +266,10 @@ class Feeder:
                 self._publish(before)
             for filled in self._fill(gap):
                 self._batch(filled, now)
-        if key in self._unplaced:  # liquidations seen before this trade go just before it
-            self._placed.setdefault(key, []).extend(
-                Liquidation(q.time_ms, q.side, q.price, q.size, tick.trade_id)
-                for q in self._unplaced.pop(key))
         self._batch(tick, now)
 
     def _batch(self, tick: Tick, now: float) -> None:
+        self.attachments.place((tick.exchange, tick.symbol), tick.trade_id)
         full = self.batcher.add(tick, now)
         if full is not None:
             self._publish(full)
@@ -257,20 +311,14 @@ class Feeder:
 
     def _publish(self, ticks: list[Tick]) -> None:
         key = (ticks[0].exchange, ticks[0].symbol)
-        placed = self._placed.get(key, [])
-        due = [q for q in placed if q.before_trade_id <= ticks[-1].trade_id]
-        if due:
-            self._placed[key] = placed[len(due):]
-        batch = Batch.of(ticks, due)
+        placed = self.attachments.take(key)  # placed before these trades: batched in order
+        batch = Batch.of(ticks, placed.liquidations, placed.quotes, placed.books)
         started = time.perf_counter()
         batch = self.publisher.publish(batch)
         if self._failing:
             self._failing = False
             self.observer.writes_ok()
-        quote = self._quotes.pop(key, None)
-        if quote is not None:  # the newest best bid/ask, written along with trade batches
-            self._show(*key, bid=quote.bid, bid_size=quote.bid_size, ask=quote.ask,
-                       ask_size=quote.ask_size, quote_received_ns=quote.received_ns)
+        self._show_book(key)
         self.observer.batch_published(batch, time.perf_counter() - started)
         self.report.trades += len(batch)
         self.report.batches += 1

@@ -8,7 +8,7 @@ import gzip
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -142,6 +142,7 @@ class Rest:
     requests: list[str] = field(default_factory=list)
     fail_next: int = 0  # answer this many requests with 503
     cut_next: int = 0  # then cut this many replies short
+    depth: Callable[[], dict] | None = None  # the book snapshot served now
 
     @classmethod
     def from_trade_frames(cls, trade_frames_: list[str]) -> Rest:
@@ -193,6 +194,8 @@ def rest_server(rest: Rest) -> Iterator[str]:
                 first, limit = int(q["fromId"]), int(q.get("limit", 500))
                 rows = [rest.trades[i] for i in range(first, first + limit) if i in rest.trades]
                 return self._reply(200, rows)
+            if url.path.endswith("/depth") and rest.depth is not None:
+                return self._reply(200, rest.depth())
             if url.path.endswith("/klines"):
                 end, limit = int(q.get("endTime", 2**62)), int(q.get("limit", 500))
                 rows = [k for k in rest.klines if k[0] <= end][-limit:]

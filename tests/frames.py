@@ -37,6 +37,20 @@ COINBASE_TICKER = ('{"channel":"ticker","timestamp":"2024-08-09T00:01:40.298Z","
                    '"price":"65086.18","volume_24_h":"2867.54532609","best_bid":"65083.66",'
                    '"best_ask":"65083.67","best_bid_quantity":"0.20371215",'
                    '"best_ask_quantity":"0.24290402"}]}]}')
+SPOT_DEPTH = ('{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1723161255400,'
+              '"s":"BTCUSDT","U":50093239213,"u":50093239220,"b":[["61837.63000000",'
+              '"4.10000000"],["61837.10000000","0.00000000"]],"a":[["61837.64000000",'
+              '"1.20000000"]]}}')
+USDM_DEPTH = ('{"stream":"btcusdt@depth@0ms","data":{"e":"depthUpdate","E":1723161256299,'
+              '"T":1723161256298,"s":"BTCUSDT","U":5123107832006,"u":5123107837557,'
+              '"pu":5123107831937,"b":[["61800.20","2.909"]],"a":[["61800.30","0.000"]]}}')
+SPOT_SNAPSHOT = ('{"lastUpdateId":50093239212,"bids":[["61837.63000000","3.78826000"]],'
+                 '"asks":[["61837.64000000","1.54698000"]]}')
+COINBASE_L2 = ('{"channel":"l2_data","timestamp":"2024-08-09T00:01:40.298Z","sequence_num":11,'
+               '"events":[{"type":"update","product_id":"BTC-USD","updates":[{"side":"bid",'
+               '"event_time":"2024-08-09T00:01:40.290Z","price_level":"65083.66",'
+               '"new_quantity":"0.5"},{"side":"offer","event_time":"2024-08-09T00:01:40.290Z",'
+               '"price_level":"65090.00","new_quantity":"0"}]}]}')
 COINBASE_HEARTBEAT = ('{"channel":"heartbeats","client_id":"","timestamp":'
                       '"2024-08-09T00:01:40.1Z","sequence_num":3,"events":[{"current_time":'
                       '"2024-08-09 00:01:40.1 +0000 UTC","heartbeat_counter":"3"}]}')

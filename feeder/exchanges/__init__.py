@@ -1,7 +1,7 @@
 """Exchanges: one file each, behind one small interface.
 
 An exchange knows its endpoints, what to send to subscribe, and how to read what it sends.
-``parse`` never raises: every frame becomes items (ticks, liquidations, quotes), nothing (a
+``parse`` never raises: every frame becomes items (ticks, liquidations, quotes, depth), nothing (a
 subscription reply, a heartbeat, a stream Omega does not use), or a Rejected item carrying the
 reason and the raw bytes for the dead-letter stream.
 """
@@ -14,13 +14,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
-from feeder.sources import Item, Rejected
+from feeder.sources import DepthSnapshot, Item, Rejected
 from omega_tasks.core.types import Bar
 from omega_tasks.errors import InputError
 from omega_tasks.messages import Tick
 
 log = logging.getLogger(__name__)
-KEPT_RAW_BYTES = 65_536  # of an oversized frame, only the head is dead-lettered
 
 
 class Exchange(ABC):
@@ -28,10 +27,12 @@ class Exchange(ABC):
 
     name: str = "exchange"
 
-    def __init__(self, ws_url: str, rest_url: str, max_frame_bytes: int = 16_777_216) -> None:
+    def __init__(self, ws_url: str, rest_url: str, max_frame_bytes: int = 16_777_216,
+                 books: bool = True) -> None:
         self.ws_url = ws_url
         self.rest_url = rest_url.rstrip("/")
         self.max_frame_bytes = max_frame_bytes
+        self.books = books  # subscribe to and read depth, for order books
 
     @abstractmethod
     def subscriptions(self, symbols: Sequence[str]) -> list[str]:
@@ -47,8 +48,7 @@ class Exchange(ABC):
         if size > self.max_frame_bytes:
             data = raw if isinstance(raw, bytes) else raw.encode()
             return [Rejected(self.name, f"oversized frame: {size} bytes (limit "
-                             f"{self.max_frame_bytes}; first {KEPT_RAW_BYTES} kept)",
-                             data[:KEPT_RAW_BYTES])]
+                             f"{self.max_frame_bytes})", data)]
         try:
             # JSON reads a str faster than bytes, whose encoding it would first detect
             text = raw.decode() if isinstance(raw, bytes) else raw
@@ -71,6 +71,14 @@ class Exchange(ABC):
     def unused(self, head: str) -> bool:
         """Whether a frame's first characters show it is a stream Omega does not use."""
         return False
+
+    def depth_url(self, symbol: str) -> str | None:
+        """Return the REST URL of a book snapshot, or None if the socket sends it."""
+        return None
+
+    def read_depth(self, payload: Any, symbol: str, received_ns: int) -> DepthSnapshot:
+        """Read a REST book snapshot."""
+        raise InputError(f"{self.name} serves no book snapshot over REST")
 
     def trades_url(self, symbol: str, from_id: int, limit: int) -> str | None:
         """Return the REST URL of trades from ``from_id`` on, or None if there is none."""

@@ -1,8 +1,11 @@
-"""Binance spot and USD-M futures: combined streams, trade-id backfill, 1m klines.
+"""Binance spot and USD-M futures: combined streams, trade-id backfill, 1m klines, books.
 
-Spot streams ``<symbol>@trade`` and ``<symbol>@bookTicker``; futures add
-``<symbol>@forceOrder`` (liquidations). Trade ids are consecutive per symbol, and
-``historicalTrades`` serves them by id, so a gap can be closed.
+Spot streams ``<symbol>@trade``, ``<symbol>@bookTicker`` and ``<symbol>@depth@100ms``;
+futures add ``<symbol>@forceOrder`` (liquidations). Trade ids are consecutive per symbol,
+and ``historicalTrades`` serves them by id, so a gap can be closed. Depth updates are
+numbered (``U``/``u``, futures also ``pu``) and ``depth`` serves the snapshot they continue;
+a recording may hold that snapshot as a line of its own (``lastUpdateId``), which names no
+symbol (``DepthSnapshot.symbol`` is then empty: the feeder gives it to the book it fits).
 """
 
 from __future__ import annotations
@@ -23,13 +26,23 @@ from feeder.exchanges.fields import (
     positive,
     text,
 )
-from feeder.sources import Item, Liquidated, Quote
+from feeder.sources import (
+    NEXT_ID,
+    PREV_ID,
+    DepthSnapshot,
+    DepthUpdate,
+    Item,
+    Levels,
+    Liquidated,
+    Quote,
+)
 from omega_tasks.core.types import Bar
 from omega_tasks.errors import InputError
 from omega_tasks.messages import Tick
 
-UNUSED_STREAMS = ("depth", "aggTrade", "kline", "miniTicker", "ticker", "markPrice",
-                  "avgPrice", "rollingWindow")
+UNUSED_STREAMS = ("aggTrade", "kline", "miniTicker", "ticker", "markPrice", "avgPrice",
+                  "rollingWindow")
+DEPTH_LIMIT = 1000  # levels a REST snapshot asks for
 
 
 def stream_symbol(symbol: str) -> str:
@@ -41,16 +54,17 @@ class BinanceSpot(Exchange):
     """Binance spot: trades and best bid/ask."""
 
     name = "binance"
-    streams: tuple[str, ...] = ("trade", "bookTicker")
+    streams: tuple[str, ...] = ("trade", "bookTicker", "depth@100ms")
     rest_prefix = "/api/v3"
 
     def subscriptions(self, symbols: Sequence[str]) -> list[str]:
-        params = [f"{stream_symbol(s)}@{kind}" for s in symbols for kind in self.streams]
+        streams = [s for s in self.streams if self.books or not s.startswith("depth")]
+        params = [f"{stream_symbol(s)}@{kind}" for s in symbols for kind in streams]
         return [json.dumps({"method": "SUBSCRIBE", "params": params, "id": 1})]
 
     def unused(self, head: str) -> bool:
-        # depth updates are most of a recording; their stream name says so up front
-        return head.startswith('{"stream":"') and "@depth" in head
+        # without books, depth updates (most of a recording) are skipped unread
+        return not self.books and head.startswith('{"stream":"') and "@depth" in head
 
     def read(self, message: Any, received_ns: int) -> list[Item]:
         if not isinstance(message, dict):
@@ -61,8 +75,8 @@ class BinanceSpot(Exchange):
                                     received_ns)
         if "id" in message and ("result" in message or "error" in message):
             return []  # a reply to SUBSCRIBE
-        if "lastUpdateId" in message:
-            return []  # a depth snapshot (REST) in a recording
+        if "lastUpdateId" in message:  # a depth snapshot (REST) in a recording
+            return [self.depth_snapshot(message, "", received_ns)] if self.books else []
         if "e" in message:  # a raw stream, not combined
             return self.read_stream(str(message["e"]), message, received_ns)
         raise InputError("unknown message: neither a stream message nor a reply")
@@ -73,7 +87,9 @@ class BinanceSpot(Exchange):
             return [self.trade(data, received_ns)]
         if base == "bookTicker":
             return [self.quote(data, received_ns)]
-        if base in UNUSED_STREAMS or base == "depthUpdate":
+        if base in ("depth", "depthUpdate"):
+            return [self.depth_update(data, received_ns)] if self.books else []
+        if base in UNUSED_STREAMS:
             return []
         raise InputError(f"unknown message type {kind!r}")
 
@@ -93,15 +109,52 @@ class BinanceSpot(Exchange):
         )
 
     def quote(self, data: Any, received_ns: int) -> Quote:
+        stamp = data.get("T", data.get("E")) if isinstance(data, dict) else None  # futures
         return Quote(
             self.name,
             normal_symbol(text(field(data, "s"), "s")),
             positive(field(data, "b"), "b"),
-            positive(field(data, "B"), "B"),
+            non_negative(field(data, "B"), "B"),
             positive(field(data, "a"), "a"),
-            positive(field(data, "A"), "A"),
+            non_negative(field(data, "A"), "A"),
+            received_ns,
+            epoch_ms(stamp, "T", received_ns) if stamp is not None else received_ns // 1_000_000,
+        )
+
+    def depth_update(self, data: Any, received_ns: int) -> DepthUpdate:
+        prev = data.get("pu") if isinstance(data, dict) else None
+        return DepthUpdate(
+            self.name,
+            normal_symbol(text(field(data, "s"), "s")),
+            identifier(field(data, "U"), "U"),
+            identifier(field(data, "u"), "u"),
+            identifier(prev, "pu") if prev is not None else None,
+            _levels(field(data, "b"), "b"),
+            _levels(field(data, "a"), "a"),
+            epoch_ms(field(data, "E"), "E", received_ns),
+            received_ns,
+            PREV_ID if prev is not None else NEXT_ID,
+        )
+
+    def depth_snapshot(self, data: Any, symbol: str, received_ns: int) -> DepthSnapshot:
+        stamp = data.get("E") if isinstance(data, dict) else None
+        return DepthSnapshot(
+            self.name, symbol,
+            identifier(field(data, "lastUpdateId"), "lastUpdateId"),
+            _levels(field(data, "bids"), "bids"),
+            _levels(field(data, "asks"), "asks"),
+            epoch_ms(stamp, "E", received_ns) if stamp is not None else received_ns // 1_000_000,
             received_ns,
         )
+
+    def depth_url(self, symbol: str) -> str | None:
+        return (f"{self.rest_url}{self.rest_prefix}/depth?"
+                f"symbol={stream_symbol(symbol).upper()}&limit={DEPTH_LIMIT}")
+
+    def read_depth(self, payload: Any, symbol: str, received_ns: int) -> DepthSnapshot:
+        if not isinstance(payload, dict):
+            raise InputError(f"depth reply: expected an object, got {type(payload).__name__}")
+        return self.depth_snapshot(payload, symbol, received_ns)
 
     def trades_url(self, symbol: str, from_id: int, limit: int) -> str | None:
         return (f"{self.rest_url}{self.rest_prefix}/historicalTrades?"
@@ -149,10 +202,10 @@ class BinanceSpot(Exchange):
 
 
 class BinanceUsdm(BinanceSpot):
-    """Binance USD-M futures: trades, best bid/ask and liquidation orders."""
+    """Binance USD-M futures: trades, best bid/ask, liquidation orders and the book."""
 
     name = "binance-usdm"
-    streams = ("trade", "bookTicker", "forceOrder")
+    streams = ("trade", "bookTicker", "forceOrder", "depth@100ms")
     rest_prefix = "/fapi/v1"
 
     def read_stream(self, kind: str, data: Any, received_ns: int) -> list[Item]:
@@ -177,3 +230,12 @@ class BinanceUsdm(BinanceSpot):
             positive(field(order, "q"), "o.q"),
         )
 
+
+def _levels(rows: Any, name: str) -> Levels:
+    """(price, size) pairs from ``[["price", "size"], ...]``; a size of 0 removes a level."""
+    if not isinstance(rows, list):
+        raise InputError(f"{name}: expected a list of levels")
+    try:
+        return tuple((positive(p, name), non_negative(q, name)) for p, q in rows)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: expected [price, size] pairs") from None

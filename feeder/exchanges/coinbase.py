@@ -1,10 +1,13 @@
-"""Coinbase Advanced Trade: ``market_trades`` and ``ticker`` with the ``heartbeats`` channel.
+"""Coinbase Advanced Trade: ``market_trades``, ``ticker`` and ``level2``, with ``heartbeats``.
 
 Trade ids are consecutive per product. A new subscription starts with a snapshot of recent
 trades, so after a reconnect the repeats are dropped and short gaps close by themselves; a
 longer gap is backfilled from the latest trades the REST ticker serves, as far as they reach.
 Coinbase reports the maker's side of a public trade, so the aggressor is the other side.
-The ``ticker`` channel carries the best bid and ask, kept as feed state.
+The ``ticker`` channel carries the best bid and ask, stamped with the message's time.
+``level2`` (read as ``l2_data``) starts with a whole book on the socket, then sends new sizes
+per level; its ``sequence_num`` numbers every message of the connection, whatever the
+channel, so updates are not chained by it (a reconnect brings a fresh snapshot).
 """
 
 from __future__ import annotations
@@ -23,13 +26,13 @@ from feeder.exchanges.fields import (
     positive,
     text,
 )
-from feeder.sources import Item, Quote
+from feeder.sources import UNNUMBERED, DepthSnapshot, DepthUpdate, Item, Quote
 from omega_tasks.core.types import MINUTE_MS, Bar
 from omega_tasks.errors import InputError
 from omega_tasks.messages import Tick
 
-SKIPPED_CHANNELS = ("subscriptions", "heartbeats", "ticker_batch", "candles", "l2_data",
-                    "status")
+SKIPPED_CHANNELS = ("subscriptions", "heartbeats", "ticker_batch", "candles", "status")
+SIDES = {"bid": 0, "offer": 1}
 MAX_CANDLES = 350  # per request
 
 
@@ -44,6 +47,8 @@ class Coinbase(Exchange):
             json.dumps({"type": "subscribe", "product_ids": products,
                         "channel": "market_trades"}),
             json.dumps({"type": "subscribe", "product_ids": products, "channel": "ticker"}),
+            *([json.dumps({"type": "subscribe", "product_ids": products, "channel": "level2"})]
+              if self.books else []),
             json.dumps({"type": "subscribe", "channel": "heartbeats"}),
         ]
 
@@ -53,16 +58,20 @@ class Coinbase(Exchange):
         if message.get("type") == "error":
             raise InputError(f"exchange error: {str(message.get('message'))[:200]}")
         channel = field(message, "channel")
-        if channel in SKIPPED_CHANNELS:
+        if channel in SKIPPED_CHANNELS or (channel == "l2_data" and not self.books):
             return []
-        if channel not in ("market_trades", "ticker"):
+        if channel not in ("market_trades", "ticker", "l2_data"):
             raise InputError(f"unknown message type {str(channel)[:40]!r}")
         events = field(message, "events")
         if not isinstance(events, list):
             raise InputError("events: expected a list")
-        if channel == "ticker":
-            return [self.quote(row, received_ns)
-                    for event in events for row in _rows(event, "tickers")]
+        if channel in ("ticker", "l2_data"):
+            time_ms = iso_ms(field(message, "timestamp"), "timestamp", received_ns)
+            if channel == "ticker":
+                return [self.quote(row, time_ms, received_ns)
+                        for event in events for row in _rows(event, "tickers")]
+            sequence = identifier(field(message, "sequence_num"), "sequence_num")
+            return [self.depth(event, sequence, time_ms, received_ns) for event in events]
         ticks = [self.trade(row, received_ns)
                  for event in events for row in _rows(event, "trades")]
         ticks.sort(key=lambda t: (t.symbol, t.trade_id))  # a snapshot comes newest first
@@ -84,7 +93,7 @@ class Coinbase(Exchange):
             backfilled,
         )
 
-    def quote(self, row: Any, received_ns: int) -> Quote:
+    def quote(self, row: Any, time_ms: int, received_ns: int) -> Quote:
         return Quote(
             self.name,
             normal_symbol(text(field(row, "product_id"), "product_id")),
@@ -93,7 +102,28 @@ class Coinbase(Exchange):
             positive(field(row, "best_ask"), "best_ask"),
             non_negative(field(row, "best_ask_quantity"), "best_ask_quantity"),
             received_ns,
+            time_ms,
         )
+
+    def depth(self, event: Any, sequence: int, time_ms: int,
+              received_ns: int) -> DepthSnapshot | DepthUpdate:
+        """One ``l2_data`` event: a whole book (``snapshot``) or new sizes (``update``)."""
+        kind = field(event, "type")
+        if kind not in ("snapshot", "update"):
+            raise InputError(f"l2_data type: expected snapshot or update, got {str(kind)[:20]!r}")
+        symbol = normal_symbol(text(field(event, "product_id"), "product_id"))
+        sides: tuple[list[tuple[float, float]], list[tuple[float, float]]] = ([], [])
+        for row in _rows(event, "updates"):
+            side = SIDES.get(field(row, "side"))
+            if side is None:
+                raise InputError(f"side: expected bid or offer, got {str(row['side'])[:20]!r}")
+            sides[side].append((positive(field(row, "price_level"), "price_level"),
+                                non_negative(field(row, "new_quantity"), "new_quantity")))
+        bids, asks = tuple(sides[0]), tuple(sides[1])
+        if kind == "snapshot":
+            return DepthSnapshot(self.name, symbol, sequence, bids, asks, time_ms, received_ns)
+        return DepthUpdate(self.name, symbol, sequence, sequence, None, bids, asks, time_ms,
+                           received_ns, UNNUMBERED)
 
     def trades_url(self, symbol: str, from_id: int, limit: int) -> str | None:
         return f"{self.rest_url}/api/v3/brokerage/market/products/{symbol}/ticker?limit={limit}"

@@ -14,11 +14,12 @@ DEFAULT_SYMBOLS = {"binance": "BTC-USDT", "binance-usdm": "BTC-USDT", "coinbase"
 
 def exchange_named(name: str, settings: Settings) -> Exchange:
     """Build the named exchange with the websocket and REST URLs the settings give."""
-    limit = settings.max_frame_bytes
+    limit, books = settings.max_frame_bytes, settings.books
     if name == "binance":
-        return BinanceSpot(settings.binance_ws_url, settings.binance_rest_url, limit)
+        return BinanceSpot(settings.binance_ws_url, settings.binance_rest_url, limit, books)
     if name == "binance-usdm":
-        return BinanceUsdm(settings.binance_usdm_ws_url, settings.binance_usdm_rest_url, limit)
+        return BinanceUsdm(settings.binance_usdm_ws_url, settings.binance_usdm_rest_url, limit,
+                           books)
     if name == "coinbase":
-        return Coinbase(settings.coinbase_ws_url, settings.coinbase_rest_url, limit)
+        return Coinbase(settings.coinbase_ws_url, settings.coinbase_rest_url, limit, books)
     raise ConfigError(f"unknown exchange {name!r}; known: {', '.join(EXCHANGES)}")

@@ -42,7 +42,8 @@ class Liquidated:
 
 @dataclass(frozen=True, slots=True)
 class Quote:
-    """The best bid and ask of a symbol, kept as feed state."""
+    """The best bid and ask of a symbol. ``time_ms`` is the exchange's time when the message
+    carries one, else the receive time."""
 
     exchange: str
     symbol: str
@@ -50,6 +51,46 @@ class Quote:
     bid_size: float
     ask: float
     ask_size: float
+    received_ns: int
+    time_ms: int
+
+
+Levels = tuple[tuple[float, float], ...]  # (price, size) pairs; size 0 removes the level
+NEXT_ID, PREV_ID, UNNUMBERED = "next-id", "prev-id", "unnumbered"  # how depth updates chain
+
+
+@dataclass(frozen=True, slots=True)
+class DepthUpdate:
+    """Changes to an order book's levels, numbered by the exchange.
+
+    ``first_id``..``last_id`` are the update ids it covers (Binance ``U``/``u``); ``prev_id``
+    the last id of the update before it where the exchange says so (Binance futures ``pu``).
+    ``chaining`` says how an update continues the one before (``feeder.book``): by the next
+    id, by naming the previous one, or not at all (ids that number other messages too).
+    """
+
+    exchange: str
+    symbol: str
+    first_id: int
+    last_id: int
+    prev_id: int | None
+    bids: Levels
+    asks: Levels
+    time_ms: int
+    received_ns: int
+    chaining: str
+
+
+@dataclass(frozen=True, slots=True)
+class DepthSnapshot:
+    """A whole order book as of update ``last_id`` (Binance ``lastUpdateId``)."""
+
+    exchange: str
+    symbol: str
+    last_id: int
+    bids: Levels
+    asks: Levels
+    time_ms: int
     received_ns: int
 
 
@@ -66,7 +107,7 @@ class Connection:
     reason: str = ""
 
 
-Item = Tick | Rejected | Liquidated | Quote | Connection
+Item = Tick | Rejected | Liquidated | Quote | DepthUpdate | DepthSnapshot | Connection
 Emit = Callable[[list[Item]], None]
 
 

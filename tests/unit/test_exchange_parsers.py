@@ -9,19 +9,32 @@ from hypothesis import strategies as st
 
 from feeder.exchanges.binance import BinanceSpot
 from feeder.exchanges.fields import normal_symbol
-from feeder.sources import Liquidated, Quote, Rejected
+from feeder.sources import (
+    NEXT_ID,
+    PREV_ID,
+    UNNUMBERED,
+    DepthSnapshot,
+    DepthUpdate,
+    Liquidated,
+    Quote,
+    Rejected,
+)
 from omega_tasks.errors import InputError
 from omega_tasks.messages import Tick
 from tests.frames import (
     COINBASE,
     COINBASE_HEARTBEAT,
+    COINBASE_L2,
     COINBASE_TICKER,
     COINBASE_TRADES,
     NOW_NS,
     SPOT,
+    SPOT_DEPTH,
     SPOT_QUOTE,
+    SPOT_SNAPSHOT,
     SPOT_TRADE,
     USDM,
+    USDM_DEPTH,
     USDM_LIQUIDATION,
     USDM_TRADE,
     json_values,
@@ -37,7 +50,42 @@ def test_a_binance_spot_trade_becomes_a_tick_with_exact_fields_and_the_aggressor
 
 def test_a_book_ticker_is_a_quote_of_best_bid_and_ask():
     (quote,) = SPOT.parse(SPOT_QUOTE, NOW_NS)
-    assert quote == Quote("binance", "BTC-USDT", 61837.63, 3.78826, 61837.64, 1.54698, NOW_NS)
+    # spot's best bid/ask carries no time: it is stamped with the time it was received
+    assert quote == Quote("binance", "BTC-USDT", 61837.63, 3.78826, 61837.64, 1.54698, NOW_NS,
+                          NOW_NS // 1_000_000)
+
+
+def test_depth_updates_carry_their_ids_and_how_they_chain():
+    (spot,) = SPOT.parse(SPOT_DEPTH, NOW_NS)
+    assert spot == DepthUpdate("binance", "BTC-USDT", 50093239213, 50093239220, None,
+                               ((61837.63, 4.1), (61837.1, 0.0)), ((61837.64, 1.2),),
+                               1723161255400, NOW_NS, NEXT_ID)
+    (futures,) = USDM.parse(USDM_DEPTH, NOW_NS)
+    assert (futures.first_id, futures.last_id, futures.prev_id, futures.chaining) == (
+        5123107832006, 5123107837557, 5123107831937, PREV_ID)
+    assert futures.asks == ((61800.3, 0.0),)  # a size of 0 removes the level
+
+
+def test_a_recorded_rest_snapshot_is_a_book_naming_no_symbol():
+    (snap,) = SPOT.parse(SPOT_SNAPSHOT, NOW_NS)
+    assert snap == DepthSnapshot("binance", "", 50093239212, ((61837.63, 3.78826),),
+                                 ((61837.64, 1.54698),), NOW_NS // 1_000_000, NOW_NS)
+
+
+def test_coinbase_level2_updates_are_unnumbered_new_sizes_per_level():
+    (update,) = COINBASE.parse(COINBASE_L2, NOW_NS)
+    assert update == DepthUpdate("coinbase", "BTC-USD", 11, 11, None, ((65083.66, 0.5),),
+                                 ((65090.0, 0.0),), 1723161700298, NOW_NS, UNNUMBERED)
+    snapshot = COINBASE_L2.replace('"type":"update"', '"type":"snapshot"')
+    (book,) = COINBASE.parse(snapshot, NOW_NS)
+    assert isinstance(book, DepthSnapshot) and book.bids == ((65083.66, 0.5),)
+
+
+def test_without_books_depth_is_neither_read_nor_subscribed():
+    spot = BinanceSpot("ws://127.0.0.1:1/stream", "http://127.0.0.1:1", books=False)
+    assert spot.parse(SPOT_DEPTH, NOW_NS) == spot.parse(SPOT_SNAPSHOT, NOW_NS) == []
+    assert "depth" not in spot.subscriptions(["BTC-USDT"])[0]
+    assert "btcusdt@depth@100ms" in SPOT.subscriptions(["BTC-USDT"])[0]
 
 
 def test_futures_trades_and_liquidations_are_read_as_their_own_kinds():
@@ -60,13 +108,11 @@ def test_a_coinbase_snapshot_comes_out_in_trade_order_with_the_taker_side():
 def test_a_coinbase_ticker_is_a_quote_of_best_bid_and_ask():
     (quote,) = COINBASE.parse(COINBASE_TICKER, NOW_NS)
     assert quote == Quote("coinbase", "BTC-USD", 65083.66, 0.20371215, 65083.67, 0.24290402,
-                          NOW_NS)
+                          NOW_NS, 1723161700298)
 
 
 @pytest.mark.parametrize("frame", [
     '{"result":null,"id":1}',
-    '{"lastUpdateId":1,"bids":[],"asks":[]}',
-    '{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate"}}',
     '{"stream":"btcusdt@aggTrade","data":{}}',
 ])
 def test_binance_replies_and_unused_streams_are_skipped_not_dead_lettered(frame):
@@ -152,15 +198,15 @@ def test_symbols_are_normalised_to_base_dash_quote():
 def test_subscriptions_name_every_stream_of_every_symbol():
     (frame,) = USDM.subscriptions(["BTC-USDT", "ETH-USDT"])
     assert json.loads(frame)["params"] == [
-        "btcusdt@trade", "btcusdt@bookTicker", "btcusdt@forceOrder",
-        "ethusdt@trade", "ethusdt@bookTicker", "ethusdt@forceOrder"]
+        "btcusdt@trade", "btcusdt@bookTicker", "btcusdt@forceOrder", "btcusdt@depth@100ms",
+        "ethusdt@trade", "ethusdt@bookTicker", "ethusdt@forceOrder", "ethusdt@depth@100ms"]
     channels = [json.loads(f)["channel"] for f in COINBASE.subscriptions(["BTC-USD"])]
-    assert channels == ["market_trades", "ticker", "heartbeats"]
+    assert channels == ["market_trades", "ticker", "level2", "heartbeats"]
 
 
 # ---- fuzzing: whatever arrives, parse returns items and never raises ----
 
-ITEM_TYPES = (Tick, Quote, Liquidated, Rejected)
+ITEM_TYPES = (Tick, Quote, Liquidated, DepthUpdate, DepthSnapshot, Rejected)
 def _check(exchange, frame) -> None:
     items = exchange.parse(frame, NOW_NS)
     assert isinstance(items, list)
@@ -170,6 +216,8 @@ def _check(exchange, frame) -> None:
             assert item.price > 0 and item.size > 0 and item.side in (1, -1)
         if isinstance(item, Rejected):
             assert item.reason and isinstance(item.raw, bytes)
+        if isinstance(item, DepthUpdate | DepthSnapshot):  # sizes may be 0, prices may not
+            assert all(p > 0 and q >= 0 for p, q in (*item.bids, *item.asks))
 
 
 @settings(max_examples=100, deadline=None)
@@ -190,6 +238,7 @@ def test_no_json_value_makes_any_parser_raise(value):
 @pytest.mark.parametrize(("exchange", "template"), [
     (SPOT, SPOT_TRADE), (SPOT, SPOT_QUOTE), (USDM, USDM_TRADE), (USDM, USDM_LIQUIDATION),
     (COINBASE, COINBASE_TRADES), (COINBASE, COINBASE_TICKER), (COINBASE, COINBASE_HEARTBEAT),
+    (SPOT, SPOT_DEPTH), (USDM, USDM_DEPTH), (SPOT, SPOT_SNAPSHOT), (COINBASE, COINBASE_L2),
 ])
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
