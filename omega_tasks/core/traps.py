@@ -31,7 +31,7 @@ from omega_tasks.core.types import MINUTE_MS, Bar, Finding, Liquidation
 
 GRAB = {1: "liquidity_grab_high", -1: "liquidity_grab_low"}
 TRAP = {1: "bull_trap", -1: "bear_trap"}
-NOTHING: tuple[tuple[Finding, ...], tuple[int, ...]] = ((), ())  # immutable: shared safely
+NOTHING: tuple[tuple[Finding, ...], tuple[SwingLevel, ...]] = ((), ())  # immutable: shared
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +89,8 @@ class TrapRules:
 
     def on_trade(
         self, trade_id: int, time_ms: int, price: float, size: float, side: int, ctx: Context
-    ) -> tuple[Sequence[Finding], Sequence[int]]:
-        """Take a trade; return the grabs it triggers and the sides of sweeps it starts."""
+    ) -> tuple[Sequence[Finding], Sequence[SwingLevel]]:
+        """Take a trade; return the grabs it triggers and the levels whose sweep it starts."""
         if price > self.trip_high or price < self.trip_low:
             return self._scan(trade_id, time_ms, price, size, side, ctx)
         if not self.moving:
@@ -118,16 +118,16 @@ class TrapRules:
 
     def _scan(
         self, trade_id: int, time_ms: int, price: float, size: float, side: int, ctx: Context
-    ) -> tuple[list[Finding], list[int]]:
+    ) -> tuple[list[Finding], list[SwingLevel]]:
         """Take a trade that crosses a live level's trip price: every level may change."""
-        started: list[int] = []
+        started: list[SwingLevel] = []
         reclaimed: list[SwingLevel] = []
         for level in self.book:
             if level.phase == LIVE:
                 if level.beyond(price) <= self.epsilon:
                     continue
                 level.start_sweep(trade_id, time_ms, price)
-                started.append(level.side)
+                started.append(level)
             beyond = level.take(price, size, side)
             if beyond > ctx.threshold * level.price:
                 self.book.remove(level)

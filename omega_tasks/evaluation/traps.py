@@ -22,7 +22,7 @@ import numpy as np
 
 from omega_tasks.core.analysis import Fold
 from omega_tasks.core.highfreq import OFF, ON
-from omega_tasks.core.sweeps import SweepAnalysis, SweepParams
+from omega_tasks.core.sweeps import TRAP_KINDS, SweepAnalysis, SweepParams
 from omega_tasks.core.threshold import ThresholdParams
 from omega_tasks.core.traps import GRAB, TRAP, TrapParams
 from omega_tasks.core.types import Finding, Trades
@@ -68,9 +68,11 @@ class Claim:
 
 
 def detect(trades: Trades, params: SweepParams) -> list[Finding]:
-    """Run the sweep detector over the trades: its grabs, traps and mode changes."""
+    """Run the sweep detector over the trades: its grabs, traps and mode changes (its
+    order-flow events are ``omega evaluate orderflow``'s)."""
     found = Fold(SweepAnalysis(params)).feed(trades)
-    return sorted(found, key=lambda f: (f.trade_id, f.kind))
+    return sorted((f for f in found if f.kind in TRAP_KINDS or f.kind in (ON, OFF)),
+                  key=lambda f: (f.trade_id, f.kind))
 
 
 def minute_closes(trades: Trades) -> np.ndarray:

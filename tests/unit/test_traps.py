@@ -35,7 +35,7 @@ class Tape:
                 self.found += self.rules.on_bar(bar, CTX)
             found, started = self.rules.on_trade(self.id, t, price, size, side, CTX)
             self.found += found
-            self.sweeps += started
+            self.sweeps += [level.side for level in started]
 
     def kinds(self) -> list[tuple[str, int]]:
         return [(f.kind, f.trade_id) for f in self.found]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from omega_tasks.core.analysis import Fold
-from omega_tasks.core.sweeps import HF_KINDS, SweepAnalysis
+from omega_tasks.core.sweeps import HF_KINDS, TRAP_KINDS, SweepAnalysis
 from omega_tasks.simulation.market import simulate
 from omega_tasks.simulation.params import SimulationParams
 
@@ -36,7 +36,7 @@ def runs():
     for seed in SEEDS:
         sim = simulate(SimulationParams(seed=seed, hours=4.0))
         found = Fold(SweepAnalysis()).feed(sim.trades)
-        out.append((sim, [f for f in found if f.kind not in HF_KINDS],
+        out.append((sim, [f for f in found if f.kind in TRAP_KINDS],
                     [f for f in found if f.kind in HF_KINDS]))
     return out
 
