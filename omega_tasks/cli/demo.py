@@ -17,6 +17,7 @@ from omega_tasks.errors import OmegaError
 from omega_tasks.names import Queue, TaskName
 from omega_tasks.report.chart import render
 from omega_tasks.report.summary import summarise
+from omega_tasks.simulation.book import simulate_book
 from omega_tasks.simulation.history import preceding_bars
 from omega_tasks.simulation.market import simulate
 from omega_tasks.simulation.params import SimulationParams
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             if Queue.ML in machine.queues:  # what beat sends every hour
                 app.send_task(TaskName.RETRAIN).get(timeout=300, disable_sync_subtasks=False)
         outcome = machine.feed(
-            SimulatorSource(simulation),
+            SimulatorSource(simulation, book=simulate_book(simulation.trades, params.seed)),
             on_batch=lambda batch: progress.update(fed=batch.last_id - first_id + 1),
             on_progress=lambda covered: progress.update(analysed=covered - first_id + 1),
             settle_s=60 + len(simulation.trades) / 2000,
@@ -62,8 +63,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         events = store.events(k)
         print(summarise(store, k, simulation, outcome.report, outcome.fed_s,
                         outcome.analysed_s))
+        quotes = store.stored_between(k, first_id, simulation.trades.last_id).quotes
         render(args.chart, bars, events,
                f"omega demo · simulated {params.symbol} · seed {params.seed} · "
-               f"{len(events)} events", truth=simulation)
+               f"{len(events)} events", truth=simulation, quotes=quotes)
         print(f"\nChart: {args.chart}")
     return 0

@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry
 from feeder.exchanges.named import EXCHANGES
 from feeder.files import read_trades
 from feeder.pipeline import build_feeder
-from feeder.rest import backfiller
+from feeder.rest import backfiller, snapshotter
 from feeder.sources import Source
 from feeder.sources.replay import TradesSource
 from feeder.sources.simulator import SimulatorSource
@@ -29,6 +29,7 @@ from omega_tasks.config import Settings, redact_url
 from omega_tasks.errors import ConfigError
 from omega_tasks.metrics import FeedMetrics, serve
 from omega_tasks.retry import retrying
+from omega_tasks.simulation.book import simulate_book
 from omega_tasks.simulation.market import simulate
 from omega_tasks.simulation.params import SimulationParams
 from omega_tasks.store import Store
@@ -60,7 +61,9 @@ def source_of(args: argparse.Namespace, settings: Settings) -> Source:
         return live_source(args, settings)
     speed = args.speed
     if args.simulate:
-        return SimulatorSource(simulate(SimulationParams(seed=args.seed, hours=args.hours)), speed)
+        simulation = simulate(SimulationParams(seed=args.seed, hours=args.hours))
+        return SimulatorSource(simulation, speed,
+                               book=simulate_book(simulation.trades, args.seed))
     symbol = args.symbols.strip().upper() or "BTC-USDT"
     if "," in symbol:
         raise ConfigError(f"--symbol {symbol!r}: a trade file carries one symbol")
@@ -79,7 +82,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     server = serve(settings, registry)
     try:
         with stop_on_signals() as stop:
-            backfill = None
+            backfill, snapshots = None, None
             if isinstance(source, WebSocketSource):
                 print(f"connecting to {source.exchange.ws_url} for "
                       f"{', '.join(source.symbols)}", flush=True)
@@ -87,8 +90,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 # a fleet's feeder may start before its Redis: wait for it, as the feed does
                 retrying("warming up", lambda: prepare(store), stop, cap_s=10.0)
                 backfill = backfiller(source.exchange)
+                snapshots = snapshotter(source.exchange)
             feeder = build_feeder(settings, store, app, stop, backfill=backfill,
-                                  observer=observer)
+                                  snapshots=snapshots, observer=observer)
             report = feeder.run(source)
     finally:
         if server is not None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from feeder.observer import FeedObserver
 from feeder.pipeline import build_feeder
-from feeder.service import Backfill, FeedReport
+from feeder.service import Backfill, FeedReport, Snapshots
 from feeder.sources import Source
 from omega_tasks.catalog import busy_queues, published
 from omega_tasks.cli.signals import stop_on_signals
@@ -60,6 +60,7 @@ class Machine:
         source: Source,
         *,
         backfill: Backfill | None = None,
+        snapshots: Snapshots | None = None,
         observer: FeedObserver | None = None,
         on_batch: Callable[[Batch], None] | None = None,
         on_progress: Callable[[int], None] | None = None,
@@ -68,7 +69,8 @@ class Machine:
         """Feed ``source`` through the pipeline; wait until every analysis covers its trades."""
         started = time.monotonic()
         feeder = build_feeder(self.settings, self.store, self.app, self.stop,
-                              queues=self.queues, backfill=backfill, observer=observer,
+                              queues=self.queues, backfill=backfill, snapshots=snapshots,
+                              observer=observer,
                               on_batch=on_batch)
         report = feeder.run(source)
         fed_s = time.monotonic() - started

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from feeder.exchanges import Exchange
 from feeder.exchanges.named import DEFAULT_SYMBOLS, EXCHANGES, exchange_named
 from feeder.recordings import Recorder
-from feeder.rest import backfiller, warm_up
+from feeder.rest import backfiller, snapshotter, warm_up
 from feeder.sources.websocket import Timing, WebSocketSource
 from omega_tasks.cli import arguments
 from omega_tasks.cli.onemachine import one_machine, summary
@@ -80,7 +80,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with one_machine(settings, workers=args.workers) as machine:
             warm(exchange, source.symbols, settings.klines_at_start)(machine.store)
-            outcome = machine.feed(source, backfill=backfiller(exchange))
+            snapshots = snapshotter(exchange, record=recorder.write if recorder else None)
+            outcome = machine.feed(source, backfill=backfiller(exchange), snapshots=snapshots)
     finally:
         if recorder is not None:
             recorder.close()

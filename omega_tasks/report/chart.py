@@ -19,9 +19,10 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from omega_tasks.core.threshold import ThresholdParams, threshold_path
-from omega_tasks.core.types import Bar
+from omega_tasks.core.types import Bar, TopOfBook
 from omega_tasks.messages import Event
 from omega_tasks.report.layers import LAYERS
+from omega_tasks.report.layers.orderflow import flow_panel
 from omega_tasks.report.panels import Panels
 from omega_tasks.simulation.params import Simulation
 
@@ -46,17 +47,20 @@ def render(
     events: Sequence[Event],
     title: str,
     truth: Simulation | None = None,
+    quotes: Sequence[TopOfBook] = (),
 ) -> None:
-    """Draw bars and events to a PNG at ``path``, with a simulation's ground truth if given."""
+    """Draw bars and events to a PNG at ``path``, with a simulation's ground truth if given;
+    the order-flow panel shows the CVD and, from ``quotes``, the queue imbalance."""
     if not bars:
         raise ValueError("no bars to draw")
-    fig, (ax, strip) = plt.subplots(
-        2, 1, figsize=(16, 9), sharex=True, gridspec_kw={"height_ratios": [5, 1]}
+    fig, (ax, strip, flow) = plt.subplots(
+        3, 1, figsize=(16, 10), sharex=True, gridspec_kw={"height_ratios": [5, 1, 1]}
     )
-    panels = Panels(price=ax, strip=strip, bars=list(bars))
+    panels = Panels(price=ax, strip=strip, bars=list(bars), flow=flow)
     _candles(ax, bars)
     _band(ax, bars)
     _volume(strip, bars)
+    flow_panel(panels, quotes)
     if truth is not None:
         _truth(ax, truth)
     by_detector: dict[str, list[Event]] = {}
@@ -74,7 +78,7 @@ def render(
     ax.set_ylabel("price")
     ax.legend(loc="upper left", fontsize=8, ncol=3)
     ax.grid(alpha=0.2)
-    strip.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+    flow.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
     fig.autofmt_xdate()
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -18,6 +18,7 @@ class Panels:
     price: Axes
     strip: Axes
     bars: list[Bar] = field(default_factory=list)
+    flow: Axes | None = None
 
     def price_at(self, event: Event) -> float:
         """Return where to put an event: its own price if it has one, else the bar close."""
