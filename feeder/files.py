@@ -55,11 +55,24 @@ def read_ticks(path: Path) -> Trades:
     return Trades.from_rows(parsed)
 
 
+def sniff(path: Path) -> str | None:
+    """Say whether a file is a candle CSV ("candles"), a tick CSV ("ticks") or neither."""
+    with path.open("rb") as raw:
+        zipped = raw.read(2) == b"\x1f\x8b"
+    try:
+        with gzip.open(path, "rt") if zipped else path.open() as text:
+            first = text.readline(256).strip().split(",")
+    except (OSError, UnicodeDecodeError, EOFError):
+        return None
+    return {tuple(CANDLE_HEADER): "candles", tuple(TICK_HEADER): "ticks"}.get(tuple(first))
+
+
 def read_trades(path: Path) -> tuple[Trades, bool]:
     """Read a candle or tick CSV, told apart by the header; say if it was candles."""
-    first = next(lines(path), "").strip().split(",")
-    if first == CANDLE_HEADER:
+    kind = sniff(path)
+    if kind == "candles":
         return trades_from_bars(read_candles(path)), True
-    if first == TICK_HEADER:
+    if kind == "ticks":
         return read_ticks(path), False
-    raise InputError(f"{path}: not a candle or tick CSV (header {','.join(first)!r})")
+    first = next(lines(path), "").strip()[:60]
+    raise InputError(f"{path}: not a candle or tick CSV (it begins {first!r})")

@@ -16,12 +16,13 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     for name, module in sorted(EVALUATIONS.items()):
         one = names.add_parser(name, help=module.HELP)
         one.add_argument("file", type=arguments.existing_file,
-                         help="candle CSV (klines) or tick CSV, gzip or not")
+                         help="candle CSV (klines), tick CSV or websocket recording, gzip or not")
         module.add_arguments(one)
         one.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    data = load(args.file)
+    # an evaluation that starts warm or picks a recording's symbol declares --klines, --symbol
+    data = load(args.file, getattr(args, "symbol", None), getattr(args, "klines", None))
     print(EVALUATIONS[args.evaluation].run(data, args))
     return 0

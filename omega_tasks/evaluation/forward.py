@@ -51,13 +51,15 @@ class Tally:
                    int((outcomes == 0).sum()))
 
 
-def thresholds(trades: Trades, params: ThresholdParams | None = None) -> np.ndarray:
+def thresholds(trades: Trades, params: ThresholdParams | None = None,
+               history: Sequence[Bar] = ()) -> np.ndarray:
     """Return the dynamic threshold in force at each trade (NaN until warm).
 
-    A trade that closes a bar already sees the threshold that bar updates.
+    A trade that closes a bar already sees the threshold that bar updates. ``history``:
+    closed bars from before the first trade, to start warm.
     """
     clock = BarClock()
-    bars: list[Bar] = []
+    bars: list[Bar] = list(history)
     closed_by = np.empty(len(trades), dtype=np.int64)  # bars closed up to each trade
     for i, row in enumerate(trades.rows()):
         bars.extend(clock.update(*row))

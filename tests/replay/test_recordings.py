@@ -15,6 +15,7 @@ from feeder.recordings import Recorder, exchange_of, frames
 from feeder.service import Feeder
 from feeder.sources import Rejected
 from feeder.sources.recording import RecordingSource
+from feeder.tape import read_tape
 from omega_tasks.config import Settings
 from omega_tasks.messages import Tick
 from tests.conftest import data_file
@@ -120,3 +121,19 @@ def test_a_liquidation_reaches_the_batch_just_before_the_trade_that_followed_it(
     (liquidation,) = liquidations
     assert liquidation.before_trade_id == after_id
     assert (liquidation.side, liquidation.price, liquidation.size) == (-1, 61750.0, 0.5)
+
+
+@pytest.mark.parametrize("name", ["binance_ws/spot_btcusdt_20240808.gz",
+                                  "binance_ws/usdm_btcusdt_20240808.gz"])
+def test_a_recording_read_offline_is_what_the_feeder_stores(store, name):
+    path = data_file(name)
+    exchange = exchange_named(exchange_of(path), Settings())
+    (tape,) = read_tape(path, exchange).values()
+    feeder_for(store).run(RecordingSource(path, exchange))
+    k = store.symbol(tape.exchange, tape.symbol)
+    stored = store.stored_between(k, store.origin(k), 10**12)
+    assert stored.trades == tape.trades and len(tape.trades) == TRADES[name][1]
+    assert list(stored.quotes) == tape.quotes and list(stored.books) == tape.books
+    assert list(stored.liquidations) == tape.liquidations
+    synced = [b.synced for b in tape.books]  # warming until the recorded snapshot, then synced
+    assert True in synced and all(synced[synced.index(True):])
