@@ -1,5 +1,7 @@
 """Publishing: one Redis script per batch (ticks, closed bars, feed health), then one task
-per analysis queue carrying the same msgpack blob."""
+per analysis queue carrying the msgpack blob: the stored one to the queues whose analyses
+read the book, and one without top of book and book samples to the others (a catch-up from
+the store reads the stored one, and skips what it does not need)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from celery import Celery
 
+from omega_tasks.catalog import reads_book
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.types import Bar
 from omega_tasks.messages import Batch
@@ -51,16 +54,19 @@ class Publisher:
             on_failure=self.on_failure,
         )
         if self.queues and self.app is not None:
+            slim = (blob if not (batch.quotes or batch.books) or all(map(reads_book, self.queues))
+                    else dataclasses.replace(batch, quotes=(), books=()).encode())
             retrying(f"sending batch {k.member}@{batch.first_id}",
-                     lambda: self._send(blob), self.stop, on_failure=self.on_failure)
+                     lambda: self._send(blob, slim), self.stop, on_failure=self.on_failure)
         self.batches += 1
         return batch
 
-    def _send(self, blob: bytes) -> None:
+    def _send(self, blob: bytes, slim: bytes) -> None:
         assert self.app is not None
         with self.app.producer_or_acquire() as producer:
             for queue in self.queues:  # results live in the store: no result subscription
-                self.app.send_task(analyse_task(queue), args=(blob,), queue=queue,
+                self.app.send_task(analyse_task(queue),
+                                   args=(blob if reads_book(queue) else slim,), queue=queue,
                                    producer=producer, ignore_result=True)
 
     def _clock(self, k: SymbolKeys) -> BarClock:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from omega_tasks.core.analysis import Analysis
+from omega_tasks.core.analysis import BOOK, QUOTES, Analysis
 from omega_tasks.core.fib_analysis import FibAnalysis
 from omega_tasks.core.harmony import HarmonyAnalysis
 from omega_tasks.core.ml_analysis import PredictionAnalysis
@@ -52,6 +52,12 @@ CATALOG: tuple[AnalysisSpec, ...] = (
 def on_queue(queue: str) -> tuple[AnalysisSpec, ...]:
     """Return the analyses a queue's task runs, in catalogue order."""
     return tuple(spec for spec in CATALOG if spec.queue == queue)
+
+
+def reads_book(queue: str) -> bool:
+    """Whether an analysis on ``queue`` reads the top of book or the order book: the other
+    queues' tasks are sent their batches without them."""
+    return any(QUOTES in spec.kind.needs or BOOK in spec.kind.needs for spec in on_queue(queue))
 
 
 def busy_queues(allowed: tuple[str, ...]) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from feeder.exchanges import Exchange
 from feeder.exchanges.fields import (
+    decimal_pairs,
     epoch_ms,
     field,
     flag,
@@ -32,7 +33,6 @@ from feeder.sources import (
     DepthSnapshot,
     DepthUpdate,
     Item,
-    Levels,
     Liquidated,
     Quote,
 )
@@ -129,8 +129,8 @@ class BinanceSpot(Exchange):
             identifier(field(data, "U"), "U"),
             identifier(field(data, "u"), "u"),
             identifier(prev, "pu") if prev is not None else None,
-            _levels(field(data, "b"), "b"),
-            _levels(field(data, "a"), "a"),
+            decimal_pairs(field(data, "b"), "b"),
+            decimal_pairs(field(data, "a"), "a"),
             epoch_ms(field(data, "E"), "E", received_ns),
             received_ns,
             PREV_ID if prev is not None else NEXT_ID,
@@ -141,8 +141,8 @@ class BinanceSpot(Exchange):
         return DepthSnapshot(
             self.name, symbol,
             identifier(field(data, "lastUpdateId"), "lastUpdateId"),
-            _levels(field(data, "bids"), "bids"),
-            _levels(field(data, "asks"), "asks"),
+            decimal_pairs(field(data, "bids"), "bids"),
+            decimal_pairs(field(data, "asks"), "asks"),
             epoch_ms(stamp, "E", received_ns) if stamp is not None else received_ns // 1_000_000,
             received_ns,
         )
@@ -231,11 +231,3 @@ class BinanceUsdm(BinanceSpot):
         )
 
 
-def _levels(rows: Any, name: str) -> Levels:
-    """(price, size) pairs from ``[["price", "size"], ...]``; a size of 0 removes a level."""
-    if not isinstance(rows, list):
-        raise InputError(f"{name}: expected a list of levels")
-    try:
-        return tuple((positive(p, name), non_negative(q, name)) for p, q in rows)
-    except (TypeError, ValueError):
-        raise InputError(f"{name}: expected [price, size] pairs") from None

@@ -20,6 +20,7 @@ QUOTES = ("FDUSD", "USDT", "USDC", "BUSD", "TUSD", "USD", "EUR", "GBP", "TRY", "
           "BNB")
 
 _DECIMAL = re.compile(r"\d{1,20}(\.\d{1,20})?")
+_DECIMALS = re.compile(r"(?:\d{1,20}(?:\.\d{1,20})?,)*")  # a list of them, each followed by ","
 _ISO = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z")
 
 
@@ -47,6 +48,27 @@ def non_negative(value: Any, name: str) -> float:
     if isinstance(value, str) and _DECIMAL.fullmatch(value) and float(value) == 0:
         return 0.0
     return positive(value, name)
+
+
+def decimal_pairs(rows: Any, name: str) -> tuple[tuple[float, float], ...]:
+    """Read ``[["price", "size"], ...]``: prices above zero, sizes zero or more.
+
+    Order book messages carry hundreds of these: the whole list is checked by one match,
+    and only a list that fails is read field by field, for a message naming what is wrong.
+    """
+    if not isinstance(rows, list):
+        raise InputError(f"{name}: expected a list of [price, size] pairs")
+    try:
+        flat = [x for p, q in rows for x in (p, q)]
+        if not (all(type(x) is str for x in flat) and _DECIMALS.fullmatch(",".join(flat) + ",")):
+            return tuple((positive(p, name), non_negative(q, name)) for p, q in rows)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: expected [price, size] pairs") from None
+    numbers = list(map(float, flat))
+    prices = numbers[0::2]
+    if not all(price > 0 for price in prices):
+        raise InputError(f"{name}: a price must be above zero, got {min(prices)}")
+    return tuple(zip(prices, numbers[1::2], strict=True))
 
 
 def identifier(value: Any, name: str) -> int:

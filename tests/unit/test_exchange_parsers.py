@@ -66,6 +66,21 @@ def test_depth_updates_carry_their_ids_and_how_they_chain():
     assert futures.asks == ((61800.3, 0.0),)  # a size of 0 removes the level
 
 
+@pytest.mark.parametrize(("level", "reason"), [
+    ('["1e5","1.0"]', "b: expected a decimal string, got '1e5'"),
+    ('["-61837.63","1.0"]', "b: expected a decimal string, got '-61837.63'"),
+    ('["0.00","1.0"]', "b: a price must be above zero, got 0.0"),
+    ('["61837.63","NaN"]', "b: expected a decimal string, got 'NaN'"),
+    ('["61837.63",1.0]', "b: expected a decimal string, got 1.0"),
+    ('["61837.63"]', "b: expected [price, size] pairs"),
+])
+def test_a_bad_depth_level_is_dead_lettered_naming_it(level, reason):
+    frame = SPOT_DEPTH.replace('"b":[["61837.63000000","4.10000000"]', f'"b":[{level}')
+    assert frame != SPOT_DEPTH
+    (rejected,) = SPOT.parse(frame, NOW_NS)
+    assert isinstance(rejected, Rejected) and reason in rejected.reason
+
+
 def test_a_recorded_rest_snapshot_is_a_book_naming_no_symbol():
     (snap,) = SPOT.parse(SPOT_SNAPSHOT, NOW_NS)
     assert snap == DepthSnapshot("binance", "", 50093239212, ((61837.63, 3.78826),),
