@@ -8,10 +8,11 @@ A decode failure raises DecodeError carrying the raw bytes.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +93,26 @@ class Batch:
             quotes=tuple(quotes),
             books=tuple(books),
         )
+
+    @classmethod
+    def joined(cls, stored: Sequence[Batch], first_id: int, last_id: int) -> Batch:
+        """Join consecutive batches of one symbol and keep the trades with ids in
+        [first_id, last_id], with what is placed among them and the bars they close (None
+        if a part was stored without bars)."""
+        trades = Trades.concat([b.trades for b in stored])
+        lo = bisect.bisect_left(trades.ids, first_id)
+        hi = bisect.bisect_left(trades.ids, last_id + 1)
+
+        def among(items: Iterable[Any]) -> tuple[Any, ...]:
+            return tuple(x for x in items if first_id <= x.before_trade_id <= last_id)
+
+        bars = (None if any(b.bars is None for b in stored)
+                else tuple(c for b in stored for c in b.bars or () if first_id <= c[0] <= last_id))
+        return cls(stored[0].exchange, stored[0].symbol, trades[lo:hi],
+                   tuple(r for b in stored for r in b.received_ns)[lo:hi],
+                   liquidations=among(q for b in stored for q in b.liquidations), bars=bars,
+                   quotes=among(q for b in stored for q in b.quotes),
+                   books=among(d for b in stored for d in b.books))
 
     def __len__(self) -> int:
         return len(self.trades)

@@ -8,7 +8,6 @@ once, a snapshot only moves forward.
 
 from __future__ import annotations
 
-import bisect
 import json
 import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -128,22 +127,7 @@ class Store:
         lo = start[0][0] if start else "-"
         entries = self.redis.xrange(k.ticks, lo, f"{last_id}-0")
         stored = [Batch.decode(fields[b"b"]) for _, fields in entries]
-        if not stored:
-            return empty
-        trades = Trades.concat([b.trades for b in stored])
-        lo_i = bisect.bisect_left(trades.ids, first_id)
-        hi_i = bisect.bisect_left(trades.ids, last_id + 1)
-        received = tuple(r for b in stored for r in b.received_ns)[lo_i:hi_i]
-        liquidations = tuple(q for b in stored for q in b.liquidations
-                             if first_id <= q.before_trade_id <= last_id)
-        bars = (None if any(b.bars is None for b in stored)
-                else tuple(c for b in stored for c in b.bars or () if first_id <= c[0] <= last_id))
-        quotes = tuple(q for b in stored for q in b.quotes
-                       if first_id <= q.before_trade_id <= last_id)
-        books = tuple(d for b in stored for d in b.books
-                      if first_id <= d.before_trade_id <= last_id)
-        return Batch(k.exchange, k.symbol, trades[lo_i:hi_i], received,
-                     liquidations=liquidations, bars=bars, quotes=quotes, books=books)
+        return Batch.joined(stored, first_id, last_id) if stored else empty
 
     def batches(self, k: SymbolKeys, after_id: int = 0, count: int = 100) -> list[Batch]:
         """Read stored batches whose first trade id is above ``after_id``."""
