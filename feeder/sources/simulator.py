@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from feeder.sources import UNNUMBERED, DepthSnapshot, DepthUpdate, Item, Quote
 from feeder.sources.replay import TradesSource
-from omega_tasks.core.types import BookLevels
-from omega_tasks.simulation.book import SimulatedBook
+from omega_tasks.core.types import BookLevels, TopOfBook
+from omega_tasks.simulation.book import Sample, SimulatedBook
 from omega_tasks.simulation.params import Simulation
 
 
@@ -22,41 +22,49 @@ class SimulatorSource(TradesSource):
         params = simulation.params
         super().__init__(simulation.trades, params.exchange, params.symbol, speed, chunk)
         self.simulation = simulation
-        self._between: dict[int, list[Item]] = self._book_items(book) if book else {}
-
-    def _book_items(self, book: SimulatedBook) -> dict[int, list[Item]]:
-        """The quotes and depth messages that come before each trade, by its id."""
-        ex, sym = self.exchange, self.symbol
-        timed: list[tuple[int, int, int, Item]] = []
-        for q in book.quotes:
-            timed.append((q.before_trade_id, q.time_ms, 1, Quote(
-                ex, sym, q.bid, q.bid_size, q.ask, q.ask_size, q.time_ms * 1_000_000,
-                q.time_ms)))
-        before: BookLevels | None = None
-        for n, b in enumerate(book.books):
-            item: Item
-            if before is None:
-                item = DepthSnapshot(ex, sym, n, b.bids, b.asks, b.time_ms, b.time_ms * 10**6)
-            else:
-                item = DepthUpdate(ex, sym, n, n, None, _changes(before.bids, b.bids),
-                                   _changes(before.asks, b.asks), b.time_ms,
-                                   b.time_ms * 1_000_000, UNNUMBERED)
-            timed.append((b.before_trade_id, b.time_ms, 0, item))
-            before = b
-        out: dict[int, list[Item]] = {}
-        for trade_id, _, _, item in sorted(timed, key=lambda x: x[:3]):
-            out.setdefault(trade_id, []).append(item)
-        return out
+        self._samples = iter(book.samples()) if book is not None else None
+        self._next: Sample | None = None
+        self._depth: BookLevels | None = None  # the last book sample sent
+        self._updates = 0
 
     def _ticks(self, lo: int, hi: int) -> list[Item]:
         ticks = super()._ticks(lo, hi)
-        if not self._between:
+        if self._samples is None:
             return ticks
         out: list[Item] = []
         for tick in ticks:
-            out += self._between.get(tick.trade_id, ())  # type: ignore[union-attr]
+            self._before(tick.trade_id, out)  # type: ignore[union-attr]
             out.append(tick)
         return out
+
+    def _before(self, trade_id: int, out: list[Item]) -> None:
+        """Send the samples placed before ``trade_id``, in the book's order: as messages."""
+        assert self._samples is not None
+        while True:
+            if self._next is None:
+                self._next = next(self._samples, None)
+                if self._next is None:
+                    return
+            sample = self._next
+            if sample.before_trade_id > trade_id:
+                return
+            out.append(self._message(sample))
+            self._next = None
+
+    def _message(self, sample: Sample) -> Item:
+        ex, sym = self.exchange, self.symbol
+        if isinstance(sample, TopOfBook):
+            return Quote(ex, sym, sample.bid, sample.bid_size, sample.ask, sample.ask_size,
+                         sample.time_ms * 1_000_000, sample.time_ms)
+        before, self._depth = self._depth, sample
+        received_ns = sample.time_ms * 1_000_000
+        if before is None:  # the first: the book as a snapshot, as Coinbase's level2 sends
+            return DepthSnapshot(ex, sym, 0, sample.bids, sample.asks, sample.time_ms,
+                                 received_ns)
+        self._updates += 1
+        return DepthUpdate(ex, sym, self._updates, self._updates, None,
+                           _changes(before.bids, sample.bids), _changes(before.asks, sample.asks),
+                           sample.time_ms, received_ns, UNNUMBERED)
 
 
 def _changes(before: tuple[tuple[float, float], ...],

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -50,51 +52,87 @@ class InjectedPull:
     reached_ms: int
 
 
-@dataclass(frozen=True, slots=True)
+Sample = TopOfBook | BookLevels
+CHUNK = 4_096  # top-of-book steps drawn and sized at a time
+
+
+@dataclass(frozen=True)
 class SimulatedBook:
-    quotes: tuple[TopOfBook, ...]
-    books: tuple[BookLevels, ...]
+    """The planned pulls (the ground truth) and the book they are injected into, sampled
+    lazily and in time order by ``samples``: a day of it is a third of a million quotes."""
+
+    trades: Trades
+    seed: int
+    params: BookParams
     pulls: tuple[InjectedPull, ...]
+
+    @cached_property
+    def quotes(self) -> tuple[TopOfBook, ...]:
+        return tuple(s for s in self.samples() if isinstance(s, TopOfBook))
+
+    @cached_property
+    def books(self) -> tuple[BookLevels, ...]:
+        return tuple(s for s in self.samples() if isinstance(s, BookLevels))
+
+    def samples(self) -> Iterator[Sample]:
+        """Each step's top of book, preceded by the book's top levels on a book step; the
+        same trades and seed give the same samples."""
+        p = self.params
+        rng = np.random.default_rng([self.seed, 1])
+        times, prices, ids = self.trades.times_ms, self.trades.prices, self.trades.ids
+        steps = range(times[0] - times[0] % p.book_ms + p.book_ms, times[-1], p.quote_ms)
+        kick = math.sqrt(1 - p.persistence ** 2) * p.spread
+        log_median, phi, width = math.log(p.median_size), p.persistence, 2 * p.levels
+        walls = iter(self.pulls)
+        wall = next(walls, None)
+        touch = -1
+        levels: tuple[int, ...] = ()
+        deviations: list[float] = []
+        shown: tuple[float, ...] = ()
+        price_of: dict[int, float] = {}  # level prices, as ticks of ``step`` from zero
+        for first in range(0, len(steps), CHUNK):
+            chunk = steps[first : first + CHUNK]
+            noise = (kick * rng.normal(size=(len(chunk), width))).tolist()
+            fresh = (p.spread * rng.normal(size=(len(chunk), width))).tolist()
+            placed: list[tuple[int, int, tuple[float, ...]]] = []
+            rows: list[list[float]] = []
+            for n, now in enumerate(chunk):
+                i = bisect.bisect_right(times, now)  # trades[:i] happened by now
+                bid = math.floor(prices[i - 1] / p.step)
+                if bid != touch:  # the touch moved: levels in view keep their deviation
+                    was = dict(zip(levels, deviations, strict=True))
+                    touch = bid
+                    levels = (*range(bid, bid - p.levels, -1), *range(bid + 1, bid + 1 + p.levels))
+                    deviations = [fresh[n][k] if (d := was.get(tick)) is None
+                                  else phi * d + noise[n][k] for k, tick in enumerate(levels)]
+                    for tick in levels:
+                        if tick not in price_of:
+                            price_of[tick] = round(tick * p.step, 8)
+                    shown = tuple(price_of[tick] for tick in levels)
+                else:
+                    deviations = [phi * d + e for d, e in zip(deviations, noise[n], strict=True)]
+                placed.append((now, ids[i], shown))
+                rows.append(deviations)
+            sizes = np.round(np.exp(log_median + np.asarray(rows)), 6).tolist()
+            half = p.levels
+            for (now, before, at), size in zip(placed, sizes, strict=True):
+                while wall is not None and now >= wall.pulled_ms:
+                    wall = next(walls, None)
+                if wall is not None and wall.shown_ms <= now and wall.price in at:
+                    size[at.index(wall.price)] = p.wall_multiple * p.median_size
+                if now % p.book_ms == 0:
+                    yield BookLevels(now, tuple(zip(at[:half], size[:half], strict=True)),
+                                     tuple(zip(at[half:], size[half:], strict=True)), True,
+                                     before)
+                yield TopOfBook(now, at[0], size[0], at[half], size[half], before)
 
 
 def simulate_book(trades: Trades, seed: int, params: BookParams | None = None) -> SimulatedBook:
-    """The book around ``trades``; the same trades and seed give the same book."""
+    """The book around ``trades`` with its pulls planned; samples come when asked for."""
     p = params or BookParams()
     rng = np.random.default_rng(seed)
-    times, prices, ids = trades.times_ms, trades.prices, trades.ids
-    pulls = _plan_pulls(rng, p, times, prices)
-    steps = range(times[0] - times[0] % p.book_ms + p.book_ms, times[-1], p.quote_ms)
-    shape = (len(steps), 2 * p.levels)
-    kick = math.sqrt(1 - p.persistence ** 2) * p.spread
-    noise = (kick * rng.normal(size=shape)).tolist()
-    fresh = (p.spread * rng.normal(size=shape)).tolist()
-    log_median, phi = math.log(p.median_size), p.persistence
-    deviations: dict[float, float] = {}  # log size less the log median, by level price
-    quotes, books = [], []
-    walls = iter(pulls)
-    wall = next(walls, None)
-    for step, now in enumerate(steps):
-        i = bisect.bisect_right(times, now)  # trades[:i] happened by now
-        bid = math.floor(prices[i - 1] / p.step) * p.step
-        ask = bid + p.step
-        bids = [round(bid - k * p.step, 8) for k in range(p.levels)]
-        asks = [round(ask + k * p.step, 8) for k in range(p.levels)]
-        while wall is not None and now >= wall.pulled_ms:
-            wall = next(walls, None)
-        was, deviations = deviations, {}
-        for k, price in enumerate((*bids, *asks)):
-            before = was.get(price)
-            deviations[price] = fresh[step][k] if before is None else \
-                phi * before + noise[step][k]
-        shown = {price: round(math.exp(log_median + d), 6) for price, d in deviations.items()}
-        if wall is not None and wall.shown_ms <= now and wall.price in shown:
-            shown[wall.price] = p.wall_multiple * p.median_size
-        before = ids[i]
-        quotes.append(TopOfBook(now, bid, shown[bid], ask, shown[ask], before))
-        if now % p.book_ms == 0:
-            books.append(BookLevels(now, tuple((b, shown[b]) for b in bids),
-                                    tuple((a, shown[a]) for a in asks), True, before))
-    return SimulatedBook(tuple(quotes), tuple(books), tuple(pulls))
+    return SimulatedBook(trades, seed, p,
+                         tuple(_plan_pulls(rng, p, trades.times_ms, trades.prices)))
 
 
 def _plan_pulls(rng: np.random.Generator, p: BookParams, times: tuple[int, ...],
