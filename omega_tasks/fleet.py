@@ -70,10 +70,14 @@ def workers_by_queue(app: OmegaApp, timeout_s: float = 1.0) -> dict[str, list[st
 FULL_SHARE = 0.95  # near maxmemory a batch no longer fits, though a small write still does
 
 
-def memory_problems(used: int, limit: int, writable: bool) -> list[str]:
+def memory_problems(used: int, limit: int, writable: bool, batch_bytes: int = 0) -> list[str]:
     """Say when Redis is full: at maxmemory with noeviction it refuses writes, so the feeder
-    stalls (it retries) and no trade is stored until memory is freed."""
-    if not writable or (limit and used >= FULL_SHARE * limit):
+    stalls (it retries) and no trade is stored until memory is freed. ``batch_bytes``, a full
+    batch as dense as the newest stored: when it and the task message carrying it (base64 in
+    the broker, a third larger) no longer fit, the feeder is stalled though a small write
+    still works."""
+    if not writable or (limit and (used >= FULL_SHARE * limit
+                                   or used + 2 * batch_bytes >= limit)):
         return [f"Redis is full: {used:,} bytes used of maxmemory {limit:,}: writes are "
                 "refused and the feeder waits"]
     return []

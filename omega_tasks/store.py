@@ -190,6 +190,12 @@ class Store:
             writable = False
         return int(info["used_memory"]), int(info.get("maxmemory", 0)), writable
 
+    def bytes_per_trade(self) -> float:
+        """Stored bytes per trade of the densest of the symbols' newest batches (0: none)."""
+        newest = [self.redis.xrevrange(self.symbol(*key).ticks, count=1) for key in self.symbols()]
+        blobs = [entry[0][1][b"b"] for entry in newest if entry]
+        return max((len(blob) / len(Batch.decode(blob)) for blob in blobs), default=0.0)
+
     def bar_count(self, k: SymbolKeys) -> int:
         """Return how many closed 1m bars are stored for a symbol."""
         return int(self.redis.zcard(k.bars))

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     app = celery_app(settings)
     try:
         memory = store.memory()
-        full = memory_problems(*memory)
+        full = memory_problems(*memory, int(store.bytes_per_trade() * settings.batch_max))
         views = symbol_views(store)
         depths = queue_depths(app)
     except (redis.RedisError, OSError, OperationalError) as exc:

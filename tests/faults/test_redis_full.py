@@ -35,7 +35,7 @@ def test_a_full_redis_stalls_the_feeder_visibly_until_memory_is_freed(tmp_path):
                  lambda s: value(s, "omega_feeder_writes_failing", reason="redis full") == 1,
                  60, "the feeder to say Redis is full")
             report = status(env)
-            assert not report["healthy"]
+            assert not report["healthy"], report["redis_memory"]
             assert any("Redis is full" in p or "Redis full" in p for p in report["problems"])
             redis.Redis(port=server.port).config_set("maxmemory", "0")
             assert feeder.wait(120) == 0
