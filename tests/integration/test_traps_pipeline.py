@@ -16,13 +16,15 @@ def test_workers_write_exactly_the_events_the_pure_fold_finds(store, app, worker
     report = feed(store, app, ticks, batch_max=500)
     settle(store, report, timeout_s=120)
     k = store.symbol(p.exchange, p.symbol)
-    stored = {e.id: e for e in store.events(k) if e.detector in ("traps", "highfreq")}
+    stored = {e.id: e for e in store.events(k)
+              if e.detector in ("traps", "highfreq", "orderflow")}
     expected = {}
     fold = Fold(SweepAnalysis())
     for finding in fold.feed(sim.trades):
         event = Event.of(p.exchange, p.symbol, fold.analysis.detector(finding), finding)
         expected[event.id] = event
-    assert {e.kind for e in expected.values()} >= {"liquidity_grab_high", "hf_mode_on"}
+    assert {e.kind for e in expected.values()} >= {"liquidity_grab_high", "hf_mode_on",
+                                                  "absorption"}
     assert stored == expected
     _, view = store.snapshots(k)["traps"]
     assert view["warm"] and view["last_trade_id"] == sim.trades.last_id
