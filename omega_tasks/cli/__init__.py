@@ -17,6 +17,7 @@ from omega_tasks.cli import (
     evaluate,
     events,
     feed,
+    notify,
     record,
     replay,
     run,
@@ -26,7 +27,8 @@ from omega_tasks.cli import (
 from omega_tasks.config import Settings, redact_url
 from omega_tasks.errors import ConfigError, OmegaError
 
-COMMANDS = (demo, run, feed, record, replay, events, state, status, evaluate, config_cmd)
+COMMANDS = (demo, run, feed, record, replay, events, state, status, evaluate, config_cmd,
+            notify)
 
 
 def parser() -> argparse.ArgumentParser:
