@@ -16,6 +16,7 @@ from omega_tasks.cli import (
     demo,
     evaluate,
     events,
+    export,
     feed,
     notify,
     record,
@@ -28,7 +29,7 @@ from omega_tasks.config import Settings, redact_url
 from omega_tasks.errors import ConfigError, OmegaError
 
 COMMANDS = (demo, run, feed, record, replay, events, state, status, evaluate, config_cmd,
-            notify)
+            notify, export)
 
 
 def parser() -> argparse.ArgumentParser:
