@@ -69,3 +69,16 @@ def http_url(text: str) -> str:
     if urlsplit(text).scheme not in ("http", "https") or not urlsplit(text).netloc:
         raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL")
     return text
+
+
+def symbol_filters(parser: argparse.ArgumentParser) -> None:
+    """Add --exchange and --symbol, which narrow a command to some symbols."""
+    parser.add_argument("--exchange", help="only this exchange's symbols (e.g. binance)")
+    parser.add_argument("--symbol", help="only this symbol (e.g. BTC-USDT)")
+
+
+def chosen(symbols: list[tuple[str, str]],
+           args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The (exchange, symbol) pairs that --exchange and --symbol let through."""
+    return [(x, s) for x, s in symbols
+            if args.exchange in (None, x) and args.symbol in (None, s)]

@@ -21,8 +21,7 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("export", help="write events, bars, ticks or state to a file")
     parser.add_argument("table", choices=tuple(TABLES))
     parser.add_argument("--format", choices=FORMATS, default="csv")
-    parser.add_argument("--exchange", help="only this exchange's symbols")
-    parser.add_argument("--symbol", help="only this symbol (e.g. BTC-USDT)")
+    arguments.symbol_filters(parser)
     parser.add_argument("--since", help="from this time (2024-08-08T23:55:00Z) or stream id "
                         "(1723161300000-0; tick stream ids are trade ids: 3735683259-0)")
     parser.add_argument("--until", help="up to this time or stream id (inclusive)")
@@ -42,8 +41,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
               file=sys.stderr)
         return 2
     store = Store.connect(settings)
-    symbols = [store.symbol(x, s) for x, s in store.symbols()
-               if args.exchange in (None, x) and args.symbol in (None, s)]
+    symbols = [store.symbol(x, s) for x, s in arguments.chosen(store.symbols(), args)]
     table = TABLES[args.table]
     with ExitStack() as stack:
         out = (stack.enter_context(args.output.open("wb")) if args.output
