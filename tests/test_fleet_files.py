@@ -99,9 +99,10 @@ def test_the_procfile_refuses_to_start_flower_without_basic_auth():
 def test_every_compose_service_runs_a_real_command_of_this_image():
     services = compose()["services"]
     assert set(services) == {"redis", "feeder", "worker-traps", "worker-fib", "worker-ml",
-                             "beat", "flower", "prometheus", "notify"}
+                             "beat", "flower", "prometheus", "notify", "alertmanager",
+                             "grafana"}
     ours = {name: s for name, s in services.items() if s.get("image") == "omega-analytics:latest"}
-    assert set(ours) == set(services) - {"redis", "prometheus"}
+    assert set(ours) == set(services) - {"redis", "prometheus", "alertmanager", "grafana"}
     commands = {name: parse(s["command"]) for name, s in ours.items()}
     assert commands["feeder"][0] == "omega feed" and commands["feeder"][1]["live"]
     assert commands["beat"][0] == "celery beat" and commands["flower"][0] == "celery flower"
