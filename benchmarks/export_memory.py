@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import subprocess
 import sys
@@ -22,11 +23,27 @@ import time
 from pathlib import Path
 
 from feeder.pipeline import build_feeder
+from feeder.sources.replay import TradesSource
 from omega_tasks.config import Settings
+from omega_tasks.core.types import Trades
 from omega_tasks.store import Store
-from tests.support import ListSource, walk
 
 PREFIX = "omega-bench-export"
+
+
+def random_walk(n: int, seed: int = 1) -> Trades:
+    """``n`` trades of a seeded random walk, a few a second."""
+    rng = random.Random(seed)
+    price, t = 60_000.0, 1_723_161_600_000
+    times, prices, sizes, sides = [], [], [], []
+    for _ in range(n):
+        price = round(price + rng.gauss(0, 4), 2)
+        t += rng.randint(0, 500)
+        times.append(t)
+        prices.append(price)
+        sizes.append(round(rng.expovariate(20), 5) + 1e-5)
+        sides.append(1 if rng.random() < 0.5 else -1)
+    return Trades(tuple(range(1, n + 1)), tuple(times), tuple(prices), tuple(sizes), tuple(sides))
 
 
 def peak_rss_mib(args: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -49,7 +66,8 @@ def main() -> None:
                         ticks_retained=args.trades * 2)
     store = Store.connect(settings)
     try:
-        build_feeder(settings, store, None).run(ListSource(walk(args.trades), chunk=1000))
+        source = TradesSource(random_walk(args.trades), "sim", "BTC-USDT", chunk=1000)
+        build_feeder(settings, store, None).run(source)
         omega = str(Path(sys.executable).parent / "omega")
         env = dict(os.environ, OMEGA_REDIS_URL=args.redis, OMEGA_KEY_PREFIX=PREFIX)
         tenth = f"{args.trades // 10}-0"

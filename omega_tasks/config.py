@@ -222,7 +222,8 @@ class Settings:
         "", "omega notify --webhook: HMAC-SHA256 key of the X-Omega-Signature header"
     )
     notify_attempts: int = _setting(
-        8, "omega notify: attempts at a notice before it is dead-lettered", _positive
+        8, "omega notify --webhook: attempts at a notice before it is dead-lettered (a sinks "
+        "file sets attempts per sink)", _positive
     )
     notify_backoff_s: float = _setting(
         0.5, "omega notify: first wait between attempts (doubling, jittered)", _positive
@@ -230,7 +231,10 @@ class Settings:
     notify_backoff_max_s: float = _setting(
         60.0, "omega notify: longest wait between attempts", _positive
     )
-    notify_timeout_s: float = _setting(10.0, "omega notify: seconds a sink may take", _positive)
+    notify_timeout_s: float = _setting(
+        10.0, "omega notify --webhook: seconds the sink may take (a sinks file: timeout_s)",
+        _positive,
+    )
     notify_receiver_host: str = _setting(
         "127.0.0.1", "omega notify: address of the Alertmanager receiver (wider needs a token)"
     )
