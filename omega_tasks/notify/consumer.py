@@ -115,14 +115,18 @@ class SinkConsumer:
                 raise
         self.joined.add(stream)
 
-    def _handle(self, stream: str, entry_id: bytes, fields: dict[bytes, bytes],
+    def _handle(self, stream: str, entry_id: bytes, fields: dict[bytes, bytes] | None,
                 stop: threading.Event) -> bool:
         """Deliver, pass over or dead-letter one entry; False if stopped before it was done."""
-        try:
-            notice: Notice | None = decode_entry(fields)
-        except DecodeError as exc:
-            self._dead_letter(exc.reason, exc.raw, stream, entry_id)
-            notice = None
+        notice: Notice | None = None
+        if not fields:  # a pending entry trimmed from the stream (MAXLEN) before it went out
+            self._dead_letter("trimmed from the stream before the sink accepted it", b"",
+                              stream, entry_id)
+        else:
+            try:
+                notice = decode_entry(fields)
+            except DecodeError as exc:
+                self._dead_letter(exc.reason, exc.raw, stream, entry_id)
         if notice is None:
             pass
         elif not self.sink.spec.filter.wants(notice):

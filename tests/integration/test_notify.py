@@ -285,3 +285,17 @@ def test_omega_notify_without_a_sink_or_with_a_bad_sinks_file_says_what_is_wrong
     monkeypatch.setenv("OMEGA_NOTIFY_RECEIVER_HOST", "0.0.0.0")
     assert main(["notify", "--webhook", "http://127.0.0.1:1/"]) == 2
     assert "OMEGA_NOTIFY_RECEIVER_TOKEN" in capsys.readouterr().err
+
+
+def test_a_pending_entry_trimmed_from_the_stream_is_dead_lettered_and_the_rest_delivered(store):
+    events = stored(store, synthetic(3))
+    k = store.symbol("binance", "BTC-USDT")
+    store.redis.xgroup_create(k.events, group_name("late"), id="0")
+    first = store.redis.xreadgroup(group_name("late"), "notify", {k.events: ">"}, count=1)
+    store.redis.xdel(k.events, first[0][1][0][0])  # read, not acknowledged, then trimmed
+    with http_sink() as sink, consuming(store, SinkSpec("late", "webhook", sink.url)):
+        poll(lambda: sink.accepted_keys(), lambda got: len(got) == 2, 10, "the other two")
+        poll(lambda: handled(store, k.events, "late"), bool, 10, "every entry handled")
+    assert sink.accepted_keys() == [e.id for e in events[1:]]
+    (letter,) = store.dead_letters()
+    assert b"trimmed from the stream" in letter["reason"]
