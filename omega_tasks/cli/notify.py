@@ -22,6 +22,9 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("notify", help="deliver events to webhooks and chats")
     parser.add_argument("--webhook", type=arguments.http_url,
                         help="POST each event's JSON here (besides the sinks file's sinks)")
+    parser.add_argument("--format", dest="sink_type", choices=("webhook", "slack", "discord"),
+                        default="webhook", help="--webhook: the event JSON (signed with "
+                        "OMEGA_NOTIFY_WEBHOOK_SECRET), or a Slack or Discord message")
     parser.add_argument("--name", default="webhook",
                         help="--webhook's sink name: its position is kept under it")
     parser.add_argument("--detector", action="append", default=[],
@@ -38,18 +41,21 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    extra = []
-    if args.webhook:
-        extra.append(SinkSpec(
-            args.name, "webhook", args.webhook,
-            SinkFilter(tuple(args.symbol), tuple(args.detector), tuple(args.kind),
-                       args.min_confidence),
-            attempts=settings.notify_attempts, timeout_s=settings.notify_timeout_s,
-            secret=settings.notify_webhook_secret,
-        ))
+    extra = [webhook_spec(args, settings)] if args.webhook else []
     specs = service.sink_specs(settings, extra)
     print(f"omega notify: {len(specs)} sink(s) ({', '.join(s.name for s in specs)}) from "
           f"{redact_url(settings.redis_url)}", file=sys.stderr, flush=True)
     with stop_on_signals() as stop:
         service.run(settings, specs, stop, from_now=args.from_now)
     return 0
+
+
+def webhook_spec(args: argparse.Namespace, settings: Settings) -> SinkSpec:
+    """The sink ``--webhook`` and its options describe."""
+    return SinkSpec(
+        args.name, args.sink_type, args.webhook,
+        SinkFilter(tuple(args.symbol), tuple(args.detector), tuple(args.kind),
+                   args.min_confidence),
+        attempts=settings.notify_attempts, timeout_s=settings.notify_timeout_s,
+        secret=settings.notify_webhook_secret,
+    )

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 import pytest
 import redis
 
-from omega_tasks.cli import main
+from omega_tasks.cli import main, parser
+from omega_tasks.cli.notify import webhook_spec
 from omega_tasks.messages import Event
 from omega_tasks.notify import receiver
 from omega_tasks.notify.consumer import Backoff, SinkConsumer, group_name
@@ -299,3 +300,16 @@ def test_a_pending_entry_trimmed_from_the_stream_is_dead_lettered_and_the_rest_d
     assert sink.accepted_keys() == [e.id for e in events[1:]]
     (letter,) = store.dead_letters()
     assert b"trimmed from the stream" in letter["reason"]
+
+
+def test_the_command_line_sink_sends_discord_messages_for_bull_traps_on_one_symbol(
+        settings, store):
+    stored(store, synthetic(2, "bull_trap") + synthetic(4, "bear_trap")[2:])
+    stored(store, synthetic(1, "bull_trap", symbol="ETH-USDT"))
+    with http_sink() as sink:
+        args = parser().parse_args(["notify", "--webhook", sink.url, "--format", "discord",
+                                    "--kind", "bull_trap", "--symbol", "BTC-USDT"])
+        with consuming(store, webhook_spec(args, settings)):
+            poll(lambda: len(sink.accepted()), lambda n: n == 2, 10, "the two bull traps")
+    assert [r.json["content"][:29] for r in sink.received] == \
+        ["Bull trap on binance BTC-USDT"] * 2
