@@ -68,6 +68,8 @@ def load(path: Path) -> list[SinkSpec]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"sinks file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"sinks file {path}: not UTF-8 text (TOML)") from None
     return parse(text, str(path))
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from omega_tasks.errors import ConfigError
-from omega_tasks.notify.sinkfile import parse
+from omega_tasks.notify.sinkfile import load, parse
 from tests.conftest import ROOT
 
 GOOD = '''
@@ -54,3 +54,12 @@ def test_a_mistake_is_an_error_naming_its_line(text, message):
 def test_the_example_sinks_file_shipped_with_compose_parses():
     specs = parse((ROOT / "docker" / "sinks.example.toml").read_text())
     assert [s.type for s in specs] == ["discord", "webhook"]
+
+
+def test_a_sinks_file_that_is_missing_or_not_text_is_an_error_naming_it(tmp_path):
+    binary = tmp_path / "sinks.toml"
+    binary.write_bytes(b"\x1f\x8b\x08\x00\xff\xfe")
+    for path, message in ((tmp_path / "none.toml", "No such file"), (binary, "not UTF-8")):
+        with pytest.raises(ConfigError) as raised:
+            load(path)
+        assert str(path) in str(raised.value) and message in str(raised.value)
