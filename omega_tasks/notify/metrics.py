@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from collections.abc import Iterator, Sequence
 
+import redis
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+
+from omega_tasks.notify.consumer import group_name
 from omega_tasks.notify.observer import DeliveryObserver
+from omega_tasks.store import Store
 
 DELIVERY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0, 60.0, 300.0)
 
@@ -51,3 +57,30 @@ class NotifyMetrics(DeliveryObserver):
 
     def alerts_received(self, count: int) -> None:
         self.alerts.inc(count)
+
+
+class Backlog:
+    """Entries each sink has still to handle (read but not acknowledged, or not yet read),
+    from its consumer groups at scrape time."""
+
+    def __init__(self, store: Store, sinks: Sequence[str]) -> None:
+        self.store = store
+        self.sinks = sinks
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        backlog = GaugeMetricFamily("omega_notify_backlog_entries",
+                                    "stream entries a sink has not yet handled", labels=["sink"])
+        streams = [self.store.symbol(x, s).events for x, s in self.store.symbols()]
+        behind = dict.fromkeys(self.sinks, 0)
+        for stream in [*streams, self.store.keys.alerts]:
+            try:
+                groups = self.store.redis.xinfo_groups(stream)
+            except redis.ResponseError:  # no such stream yet
+                continue
+            for group in groups:
+                for sink in self.sinks:
+                    if group["name"].decode() == group_name(sink):
+                        behind[sink] += int(group["pending"]) + int(group.get("lag") or 0)
+        for sink, count in behind.items():
+            backlog.add_metric([sink], count)
+        yield backlog

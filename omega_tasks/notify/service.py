@@ -15,7 +15,7 @@ from omega_tasks.errors import ConfigError
 from omega_tasks.metrics import serve
 from omega_tasks.notify import receiver, sinkfile
 from omega_tasks.notify.consumer import Backoff, SinkConsumer
-from omega_tasks.notify.metrics import NotifyMetrics
+from omega_tasks.notify.metrics import Backlog, NotifyMetrics
 from omega_tasks.notify.sinks import build
 from omega_tasks.notify.sinks.base import SinkSpec
 from omega_tasks.store import Store
@@ -59,6 +59,7 @@ def run(settings: Settings, specs: Sequence[SinkSpec], stop: threading.Event,
     store = Store.connect(settings)
     registry = CollectorRegistry()
     metrics = NotifyMetrics(registry)
+    registry.register(Backlog(store, [s.name for s in specs]))
     endpoint = serve(settings, registry)
     alerts = None
     if settings.notify_receiver_port:

@@ -21,6 +21,7 @@ from omega_tasks.messages import Event
 from omega_tasks.notify import receiver
 from omega_tasks.notify.consumer import Backoff, SinkConsumer, group_name
 from omega_tasks.notify.filters import SinkFilter
+from omega_tasks.notify.metrics import Backlog
 from omega_tasks.notify.sinks import build
 from omega_tasks.notify.sinks.base import SinkSpec
 from omega_tasks.notify.sinks.webhook import signature
@@ -313,3 +314,19 @@ def test_the_command_line_sink_sends_discord_messages_for_bull_traps_on_one_symb
             poll(lambda: len(sink.accepted()), lambda n: n == 2, 10, "the two bull traps")
     assert [r.json["content"][:29] for r in sink.received] == \
         ["Bull trap on binance BTC-USDT"] * 2
+
+
+def test_the_backlog_gauge_counts_what_a_sink_has_not_yet_taken(store):
+    stored(store, synthetic(3))
+
+    def backlog() -> float:
+        (family,) = Backlog(store, ["slow"]).collect()
+        return family.samples[0].value
+
+    with http_sink(answer=lambda n: 503) as down, \
+            consuming(store, SinkSpec("slow", "webhook", down.url, attempts=10_000)):
+        poll(lambda: len(down.received), lambda n: n >= 2, 10, "refusals")
+        assert backlog() == 3
+    with http_sink() as up, consuming(store, SinkSpec("slow", "webhook", up.url)):
+        poll(lambda: len(up.accepted()), lambda n: n == 3, 10, "the three events")
+        poll(backlog, lambda n: n == 0, 10, "an empty backlog")
