@@ -215,6 +215,41 @@ class Settings:
         0, "port of this process's Prometheus endpoint (feeder, worker or beat); 0: none",
         _port,
     )
+    notify_sinks_file: str = _setting(
+        "", "omega notify: the TOML file of sinks (see the README); empty: --webhook only"
+    )
+    notify_webhook_secret: str = _setting(
+        "", "omega notify --webhook: HMAC-SHA256 key of the X-Omega-Signature header"
+    )
+    notify_attempts: int = _setting(
+        8, "omega notify --webhook: attempts at a notice before it is dead-lettered (a sinks "
+        "file sets attempts per sink)", _positive
+    )
+    notify_backoff_s: float = _setting(
+        0.5, "omega notify: first wait between attempts (doubling, jittered)", _positive
+    )
+    notify_backoff_max_s: float = _setting(
+        60.0, "omega notify: longest wait between attempts", _positive
+    )
+    notify_timeout_s: float = _setting(
+        10.0, "omega notify --webhook: seconds the sink may take (a sinks file: timeout_s)",
+        _positive,
+    )
+    notify_receiver_host: str = _setting(
+        "127.0.0.1", "omega notify: address of the Alertmanager receiver (wider needs a token)"
+    )
+    notify_receiver_port: int = _setting(
+        0, "omega notify: port of the Alertmanager receiver (POST /alertmanager); 0: none", _port
+    )
+    notify_receiver_token: str = _setting(
+        "", "omega notify: bearer token the Alertmanager receiver requires (empty: none)"
+    )
+    telegram_api_url: str = _setting(
+        "https://api.telegram.org", "Telegram Bot API base URL", _http_url
+    )
+    dashboard_url: str = _setting(
+        "", "link added to chat notifications (empty: none)"
+    )
     log_level: str = _setting(
         "INFO", "logging level", _one_of("DEBUG", "INFO", "WARNING", "ERROR")
     )

@@ -18,7 +18,8 @@ Per symbol, under ``{prefix}:{exchange}:{symbol}:``
                        "latest" (the newest version) and "next" (the version counter)
 
 Shared: ``{prefix}:symbols`` (set of "exchange:symbol"), ``{prefix}:deadletter`` (stream),
-``{prefix}:beat`` (the lock held by the one running celery beat), ``{prefix}:beat:runs`` (hash:
+``{prefix}:beat`` (the lock held by the one running celery beat), ``{prefix}:alerts``
+(stream of fleet alerts from Alertmanager, for ``omega notify``), ``{prefix}:beat:runs`` (hash:
 when beat last sent each job), channels ``{prefix}:events`` (every event) and
 ``{prefix}:progress`` (snapshot advances).
 """
@@ -147,6 +148,10 @@ class Keys:
     def write_probe(self) -> str:
         """A key ``omega status`` sets to expire at once, to learn whether Redis takes writes."""
         return f"{self.prefix}:write-probe"
+
+    @property
+    def alerts(self) -> str:
+        return f"{self.prefix}:alerts"
 
     @property
     def events_channel(self) -> str:

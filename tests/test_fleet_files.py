@@ -75,13 +75,15 @@ def test_every_procfile_entry_is_a_real_omega_or_celery_command():
     commands = {name: parse(argv) for name, (_, argv) in entries.items()}
     assert {name: what for name, (what, _) in commands.items()} == {
         "feeder": "omega feed", "worker_traps": "celery worker", "worker_fib": "celery worker",
-        "worker_ml": "celery worker", "beat": "celery beat", "flower": "celery flower"}
+        "worker_ml": "celery worker", "beat": "celery beat", "flower": "celery flower",
+        "notify": "omega notify"}
     assert commands["feeder"][1]["live"]
     assert [tuple(p["queues"]) for what, p in commands.values() if what == "celery worker"] \
         == GROUPS
     ports = {name: env.get("OMEGA_METRICS_PORT") for name, (env, _) in entries.items()}
     assert ports == {"feeder": "9101", "worker_traps": "9102", "worker_fib": "9103",
-                     "worker_ml": "9104", "beat": "9105", "flower": None}
+                     "worker_ml": "9104", "beat": "9105", "flower": None, "notify": "9106"}
+    assert entries["notify"][0]["OMEGA_NOTIFY_RECEIVER_PORT"] == "9107"
     flower = entries["flower"][1]
     assert "--address=127.0.0.1" in flower and "--basic-auth=omega:secret" in flower
 
@@ -97,9 +99,10 @@ def test_the_procfile_refuses_to_start_flower_without_basic_auth():
 def test_every_compose_service_runs_a_real_command_of_this_image():
     services = compose()["services"]
     assert set(services) == {"redis", "feeder", "worker-traps", "worker-fib", "worker-ml",
-                             "beat", "flower", "prometheus"}
+                             "beat", "flower", "prometheus", "notify", "alertmanager",
+                             "grafana"}
     ours = {name: s for name, s in services.items() if s.get("image") == "omega-analytics:latest"}
-    assert set(ours) == set(services) - {"redis", "prometheus"}
+    assert set(ours) == set(services) - {"redis", "prometheus", "alertmanager", "grafana"}
     commands = {name: parse(s["command"]) for name, s in ours.items()}
     assert commands["feeder"][0] == "omega feed" and commands["feeder"][1]["live"]
     assert commands["beat"][0] == "celery beat" and commands["flower"][0] == "celery flower"
@@ -131,7 +134,8 @@ def test_prometheus_scrapes_the_port_every_metrics_endpoint_opens():
                for name, s in services.items()
                if int(s.get("environment", {}).get("OMEGA_METRICS_PORT", "0"))}
     assert scraped == serving
-    assert set(serving) == {"feeder", "worker-traps", "worker-fib", "worker-ml", "beat"}
+    assert set(serving) == {"feeder", "worker-traps", "worker-fib", "worker-ml", "beat",
+                            "notify"}
     assert "EXPOSE 9100" in (DOCKER / "Dockerfile").read_text()
 
 

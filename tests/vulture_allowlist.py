@@ -13,3 +13,5 @@ _.log_message  # http.server logs through it
 _.close_connection  # http.server reads it after each request
 _.obj  # a YAML loader's constructor result
 pytestmark  # pytest reads each module's marks
+_.do_POST  # http.server calls it for each POST
+_.daemon_threads  # socketserver reads it: request threads do not hold up a shutdown

@@ -16,7 +16,9 @@ from omega_tasks.cli import (
     demo,
     evaluate,
     events,
+    export,
     feed,
+    notify,
     record,
     replay,
     run,
@@ -26,7 +28,8 @@ from omega_tasks.cli import (
 from omega_tasks.config import Settings, redact_url
 from omega_tasks.errors import ConfigError, OmegaError
 
-COMMANDS = (demo, run, feed, record, replay, events, state, status, evaluate, config_cmd)
+COMMANDS = (demo, run, feed, record, replay, events, state, status, evaluate, config_cmd,
+            notify, export)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ import argparse
 import math
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 MAX_SPEED = 1e6  # a million times market time; "max" goes as fast as the pipeline takes
 MIN_SPEED = 1e-3  # a thousand times slower than market time
@@ -61,3 +62,23 @@ def new_file(text: str) -> Path:
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text}: a folder, not a file")
     return path
+
+
+def http_url(text: str) -> str:
+    """An http:// or https:// URL."""
+    if urlsplit(text).scheme not in ("http", "https") or not urlsplit(text).netloc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL")
+    return text
+
+
+def symbol_filters(parser: argparse.ArgumentParser) -> None:
+    """Add --exchange and --symbol, which narrow a command to some symbols."""
+    parser.add_argument("--exchange", help="only this exchange's symbols (e.g. binance)")
+    parser.add_argument("--symbol", help="only this symbol (e.g. BTC-USDT)")
+
+
+def chosen(symbols: list[tuple[str, str]],
+           args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The (exchange, symbol) pairs that --exchange and --symbol let through."""
+    return [(x, s) for x, s in symbols
+            if args.exchange in (None, x) and args.symbol in (None, s)]

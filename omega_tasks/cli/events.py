@@ -21,6 +21,7 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         help="newest N per symbol")
     parser.add_argument("--detector", help="only this detector's events")
     parser.add_argument("--kind", help="only events of this kind")
+    arguments.symbol_filters(parser)
     parser.set_defaults(run=run)
 
 
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     # subscribe before reading what is stored, so nothing falls between
     pubsub = store.subscribe(store.keys.events_channel) if args.follow else None
     shown = set()
-    for exchange, symbol in store.symbols():
+    for exchange, symbol in arguments.chosen(store.symbols(), args):
         for event in store.events(store.symbol(exchange, symbol), count=args.count):
             if wanted(event):
                 _print(event, args.json)
@@ -47,7 +48,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _filter(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     def wanted(event: Event) -> bool:
-        return (args.detector in (None, event.detector)) and (args.kind in (None, event.kind))
+        return (args.detector in (None, event.detector)) and (args.kind in (None, event.kind)) \
+            and args.exchange in (None, event.exchange) and args.symbol in (None, event.symbol)
 
     return wanted
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from omega_tasks.cli import arguments
 from omega_tasks.config import Settings
 from omega_tasks.store import Store
 
@@ -12,12 +13,13 @@ from omega_tasks.store import Store
 def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("state", help="print analysis snapshots and feed health")
     parser.add_argument("--json", action="store_true", help="one JSON object per snapshot")
+    arguments.symbol_filters(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     store = Store.connect(settings)
-    for exchange, symbol in store.symbols():
+    for exchange, symbol in arguments.chosen(store.symbols(), args):
         k = store.symbol(exchange, symbol)
         feed = store.feed(k)
         if args.json:
