@@ -39,9 +39,17 @@ def test_leg_ratios_follow_consecutive_legs_of_one_timeframe():
 def test_the_evaluation_prints_every_ratio_beside_the_shuffled_ones_on_real_candles():
     data = load(data_file(CANDLES))
     three_days = replace(data, trades=data.trades[: 4 * 1440 * 3])
-    args = argparse.Namespace(reaction_bars=5, touch_atr=0.1)
+    args = argparse.Namespace(reaction_bars=5, touch_atr=0.1, block_min=120, seed=0)
     out = fib.run(three_days, args)
     for label in ("fibonacci 0.618", "fibonacci 1.618", "shuffled 0.45", "shuffled 1.45",
                   "fibonacci: confluence zones", "shuffled: single levels", "0.618 (golden"):
         assert label in out
     assert "n/a" not in out.split("fibonacci: single levels")[1].splitlines()[0]
+    rows = {cells[0]: cells for cells in (
+        [c.strip() for c in line.strip("|").split("|")] for line in out.splitlines()
+        if line.startswith("| fibonacci") or line.startswith("| shuffled"))}
+    # every Fibonacci row is tested against a shuffled one; shuffled rows are the baselines
+    assert all(r[5] in ("yes", "no (worse)", "no (within)") for k, r in rows.items()
+               if k.startswith("fibonacci"))
+    assert all(r[5] == "" for k, r in rows.items() if k.startswith("shuffled"))
+    assert "across the 9 rows tested" in out
