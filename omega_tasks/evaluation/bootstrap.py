@@ -8,6 +8,7 @@ so that a redraw mixes at least ten blocks; wrapping at the end) until
 the redraw spans as many minutes as the data, which keeps whatever dependence lives within a
 block, and recomputes the statistic on each redraw. The redraws are seeded and shared by every
 row of a table, so tables reproduce and rows are compared on the same resampled histories.
+A row with fewer than ``MIN_EVENTS`` events gets its value alone: no interval and no test.
 
 For a table of events against a baseline (times in ms, one value per event, e.g. 1 for a win,
 0 for a loss; a share is the mean of such values)::
@@ -30,6 +31,7 @@ BIN_MS = 60_000
 DRAWS = 2000
 LEVEL = 0.95
 MIN_BLOCKS = 10
+MIN_EVENTS = 30  # fewer, and redraws of the few blocks holding them cannot show the spread
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +95,8 @@ class Timeline:
             return NOTHING
         point, draws = self._means(times_ms, values)
         base_point, base_draws = self._means(base_times_ms, base_values)
-        return _estimate(point - base_point, draws - base_draws, len(values), centre=0.0)
+        return _estimate(point - base_point, draws - base_draws,
+                         min(len(values), len(base_values)), centre=0.0)
 
     def ratio(self, times_ms: Sequence[int] | np.ndarray, values: Sequence[float] | np.ndarray,
               base_times_ms: Sequence[int] | np.ndarray,
@@ -105,7 +108,8 @@ class Timeline:
         base_point, base_draws = self._means(base_times_ms, base_values)
         with np.errstate(divide="ignore", invalid="ignore"):
             logs = np.log(draws / base_draws)
-        got = _estimate(math.log(point / base_point), logs, len(values), centre=0.0)
+        got = _estimate(math.log(point / base_point), logs, min(len(values), len(base_values)),
+                        centre=0.0)
         return Estimate(math.exp(got.value), math.exp(got.lo), math.exp(got.hi), got.n,
                         got.p_value)
 
@@ -136,7 +140,7 @@ def _estimate(point: float, draws: np.ndarray, n: int, centre: float | None = No
     the draws shifted to the null (how often they stray from the point as far as it strays
     from ``centre``)."""
     draws = draws[np.isfinite(draws)]
-    if math.isnan(point) or not draws.size:
+    if math.isnan(point) or not draws.size or n < MIN_EVENTS:
         return Estimate(point, math.nan, math.nan, n)
     tail = 100 * (1 - LEVEL) / 2
     lo, hi = np.percentile(draws, [tail, 100 - tail])

@@ -66,12 +66,13 @@ def benjamini_hochberg(p_values: Sequence[float], q: float = FDR) -> list[bool]:
 def verdicts(edges: Sequence[Estimate], q: float = FDR) -> tuple[list[str], int]:
     """Say, per row, whether its difference event − baseline is above ("yes"), below
     ("no (worse)") or not told from 0 ("no (within)"), with Benjamini–Hochberg at ``q`` across
-    the rows; return the words and how many rows were tested (an unknown edge is not)."""
+    the rows; return the words and how many rows were tested. A row without a p-value is not
+    tested: blank when it has no value, "too few" when it has too few events for one."""
     rejected = benjamini_hochberg([e.p_value for e in edges], q)
     words = []
     for edge, reject in zip(edges, rejected, strict=True):
         if math.isnan(edge.p_value):
-            words.append("")
+            words.append("too few" if edge.known else "")
         elif reject:
             words.append("yes" if edge.value > 0 else "no (worse)")
         else:

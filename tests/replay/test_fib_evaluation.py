@@ -49,7 +49,8 @@ def test_the_evaluation_prints_every_ratio_beside_the_shuffled_ones_on_real_cand
         [c.strip() for c in line.strip("|").split("|")] for line in out.splitlines()
         if line.startswith("| fibonacci") or line.startswith("| shuffled"))}
     # every Fibonacci row is tested against a shuffled one; shuffled rows are the baselines
-    assert all(r[5] in ("yes", "no (worse)", "no (within)") for k, r in rows.items()
-               if k.startswith("fibonacci"))
+    said = [r[5] for k, r in rows.items() if k.startswith("fibonacci")]
+    assert len(said) == 9 and set(said) <= {"yes", "no (worse)", "no (within)", "too few"}
     assert all(r[5] == "" for k, r in rows.items() if k.startswith("shuffled"))
-    assert "across the 9 rows tested" in out
+    tested = sum(1 for word in said if word != "too few")
+    assert tested >= 6 and f"across the {tested} rows tested" in out

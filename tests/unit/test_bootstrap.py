@@ -88,6 +88,15 @@ def test_events_outside_the_timeline_and_empty_rows_are_told_apart():
     assert math.isnan(line.difference([0], [1.0], [], []).p_value)
 
 
+def test_a_row_of_few_events_gets_its_value_but_no_interval_and_no_test():
+    line = Timeline(0, int(TIMES[-1]), seed=0)
+    few = line.difference(TIMES[:29], np.ones(29), TIMES, np.zeros(MINUTES))
+    assert few.value == 1.0 and math.isnan(few.lo) and math.isnan(few.p_value)
+    assert verdicts([few]) == (["too few"], 0)
+    enough = line.difference(TIMES[:300:10], np.ones(30), TIMES, np.zeros(MINUTES))
+    assert enough.p_value < 0.01
+
+
 def test_benjamini_hochberg_rejects_what_the_step_up_rule_says():
     # the textbook example: the largest i with p_(i) ≤ i/m·q is i = 4 (0.012 ≤ 4/10·0.05 = 0.02)
     p = [0.001, 0.008, 0.039, 0.041, 0.042, 0.060, 0.074, 0.205, 0.212, 0.216]
