@@ -5,9 +5,10 @@ the probability of a one-threshold move within 5 bars (``core/vol_forecast.py``)
 EWMA σ the dynamic threshold uses, scaled to the same horizons.
 
 Regime: the forecast σ over the next 15 minutes ranked among samples of the trailing 7 days
-(every 15th bar, from a day of samples on): *calm* below the 50th percentile, *active* up to
-the 90th, *extreme* above. The regime in force changes only after a new class has held for 3
-bars in a row (the trend regime's hysteresis); each change is a ``regime_change`` finding.
+(every 15th bar; known once a day of samples is held): *calm* below the 50th percentile,
+*active* up to the 90th, *extreme* above. The regime in force changes only after a new class
+has held for 3 bars in a row (the trend regime's hysteresis); each change is a
+``regime_change`` finding.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class VolatilityAnalysis(Analysis):
         self.last_threshold = thr
         self.last_trade_id = max(self.last_trade_id, bar.last_id)
         rank = math.nan
-        if self.forecaster.warm:
+        if math.isfinite(forecast.rv[1]):
             sigma = math.sqrt(forecast.rv[1])
             rank = self.rank.rank(sigma)
             if (bar.open_ms // MINUTE_MS) % RANK_EVERY_BARS == 0:
