@@ -72,8 +72,7 @@ def run(data: MarketData, args: argparse.Namespace) -> str:
         scored.append(([frame.name, "all", "100 %", f"{len(everything):,}", f"{overall:.1f}",
                         "1.00", f"{changes[frame.name] / days:.1f}"], NOTHING))
     said, tested = verdicts([ratio for _, ratio in scored])
-    rows = [[*cells, word.replace("yes", "larger").replace("no (worse)", "smaller")
-             .replace("no (within)", "not told apart")] for (cells, _), word in
+    rows = [[*cells, _differs(ratio, word)] for (cells, ratio), word in
             zip(scored, said, strict=True)]
     head = (f"{data.source} ({'candles' if data.from_candles else 'trades'}): "
             f"{days:.1f} days, {len(bars):,} closed 1m bars; 95 % intervals: {line.describe()}, "
@@ -83,3 +82,10 @@ def run(data: MarketData, args: argparse.Namespace) -> str:
          "× all bars (95 %)", "changes/day", "moves differ"],
         rows,
     )
+
+
+def _differs(ratio: Estimate, word: str) -> str:
+    """Say which way a regime's moves differ from all bars', when they do."""
+    if word in ("yes", "no (worse)"):
+        return "larger" if ratio.value > 1 else "smaller"
+    return "not told apart" if word == "no (within)" else word
