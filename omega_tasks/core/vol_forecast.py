@@ -67,6 +67,13 @@ def seasonal(time_ms: float) -> list[float]:
     return [math.sin(tau), math.cos(tau), math.sin(2 * tau), math.cos(2 * tau)]
 
 
+def features(row: list[float], h: int) -> np.ndarray:
+    """The regressors of a bar's row for horizon h: the HAR ratios and the time of day at
+    the middle of the next h minutes."""
+    middle = row[0] + MINUTE_MS + h * MINUTE_MS / 2
+    return np.array([1.0, row[2], row[3], *seasonal(middle)])
+
+
 class HarComponents:
     """The last day of squared 1m returns and their 5-, 60- and 1,440-bar means."""
 
@@ -188,7 +195,8 @@ class VolatilityForecaster:
         self.components = HarComponents()
         self.fits = [RecursiveFit(7, params.forget, params.prior_variance) for _ in HORIZONS]
         self.odds = MoveOdds(params.z_edges, params.forget, params.shrink_rows)
-        self.rows: deque[list[float]] = deque(maxlen=max(HORIZONS) + 1)  # [log D, *x] per bar
+        # per bar: [open ms, log D, log(W / D), log(H / D)], enough to rebuild its features
+        self.rows: deque[list[float]] = deque(maxlen=max(HORIZONS) + 1)
         self.pending: deque[list[float]] = deque()  # [close, thr, z, moved, age] per bar
         self.last_close = math.nan
 
@@ -210,15 +218,10 @@ class VolatilityForecaster:
         if not self.bars:
             return Forecast(bar.open_ms, (math.nan,) * len(HORIZONS), math.nan, math.nan)
         five, hour, day = (self.components.mean(n) for n in HAR_BARS)
-        logs = [math.log(five / day), math.log(hour / day)]
-        rv = []
-        rows = []
-        for h, fit in zip(HORIZONS, self.fits, strict=True):
-            middle = bar.open_ms + MINUTE_MS + h * MINUTE_MS / 2
-            x = np.array([1.0, *logs, *seasonal(middle)])
-            rows.append(x)
-            rv.append(h * day * math.exp(fit.predict(x) + fit.errors / 2))
-        self.rows.append([math.log(day), *(v for x in rows for v in x)])
+        row = [bar.open_ms, math.log(day), math.log(five / day), math.log(hour / day)]
+        self.rows.append(row)
+        rv = [h * day * math.exp(fit.predict(features(row, h)) + fit.errors / 2)
+              for h, fit in zip(HORIZONS, self.fits, strict=True)]
         z = p = math.nan
         if math.isfinite(threshold) and threshold > 0:
             z = math.log(threshold * threshold / rv[0])
@@ -229,12 +232,12 @@ class VolatilityForecaster:
     def _learn(self) -> None:
         """Fit each horizon on the bar whose target the newest return completed."""
         squares = self.components
-        for k, (h, fit) in enumerate(zip(HORIZONS, self.fits, strict=True)):
+        for h, fit in zip(HORIZONS, self.fits, strict=True):
             if len(self.rows) < h:
                 continue
             row = self.rows[-h]  # the bar h bars back: its next h returns are all in
-            target = math.log(max(squares.recent(h) / h, FLOOR)) - row[0]
-            fit.update(np.array(row[1 + 7 * k : 8 + 7 * k]), target)
+            target = math.log(max(squares.recent(h) / h, FLOOR)) - row[1]
+            fit.update(features(row, h), target)
 
     def _settle_moves(self, bar: Bar) -> None:
         """Mark the pending bars this bar moved a threshold from; score those now complete."""
