@@ -44,7 +44,7 @@ class ForecastParams:
     half_life_bars: int = 10_080  # seven days
     warmup_bars: int = 1440  # a day: the daily component and the first fits
     move_bars: int = 5
-    prior_variance: float = 100.0
+    prior_variance: float = 1.0
     shrink_rows: float = 20.0
     z_edges: tuple[float, ...] = tuple(float(x) for x in np.linspace(-3.0, 5.0, 33))
 
