@@ -85,6 +85,10 @@ def run(data: MarketData, args: argparse.Namespace) -> str:
     got = fold(bars)
     train, test = round(args.train_days * DAY_BARS), max(1, round(args.test_days * DAY_BARS))
     first = round(args.skip_days * DAY_BARS) + train + max(HORIZONS)
+    if first + max(HORIZONS) >= len(bars):
+        return (f"{data.source}: {len(bars):,} closed 1m bars, too few: scoring starts at bar "
+                f"{first:,} (--skip-days {args.skip_days:g} and --train-days "
+                f"{args.train_days:g} before it, and an hour after)")
     line = Timeline(int(times[0]), int(times[-1]), args.block_min, seed=args.seed)
     score_rows, edge_rows, edges = [], [], []
     for h in HORIZONS:

@@ -69,3 +69,8 @@ def test_a_move_is_a_threshold_reached_within_the_window_either_way():
     got = moved(highs, lows, closes, thr, 2)
     assert got[0] == 1.0 and got[1] == 1.0 and np.isnan(got[2:]).all()
     assert moved(highs, lows, closes, np.full(4, 0.02), 3)[0] == 0.0
+
+
+def test_a_file_too_short_to_score_says_so():
+    out = run(garch_returns(300, seed=1))
+    assert "299 closed 1m bars, too few: scoring starts at bar 4,380" in out
