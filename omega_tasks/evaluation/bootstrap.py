@@ -136,9 +136,9 @@ class Timeline:
 
 
 def _estimate(point: float, draws: np.ndarray, n: int, centre: float | None = None) -> Estimate:
-    """Percentile interval of the draws; with ``centre``, the two-sided p-value for it from
-    the draws shifted to the null (how often they stray from the point as far as it strays
-    from ``centre``)."""
+    """Percentile interval of the draws; with ``centre``, the two-sided p-value for it that
+    inverts the same percentile interval (twice the share of draws on the far side of
+    ``centre``), so a row's verdict and its printed interval never disagree."""
     draws = draws[np.isfinite(draws)]
     if math.isnan(point) or not draws.size or n < MIN_EVENTS:
         return Estimate(point, math.nan, math.nan, n)
@@ -146,6 +146,6 @@ def _estimate(point: float, draws: np.ndarray, n: int, centre: float | None = No
     lo, hi = np.percentile(draws, [tail, 100 - tail])
     p = math.nan
     if centre is not None:
-        far = int(np.sum(np.abs(draws - point) >= abs(point - centre)))
-        p = (1 + far) / (1 + draws.size)
+        below, above = int(np.sum(draws <= centre)), int(np.sum(draws >= centre))
+        p = min(1.0, 2 * (1 + min(below, above)) / (1 + draws.size))
     return Estimate(point, float(lo), float(hi), n, p)

@@ -9,7 +9,9 @@ Per closed 1m bar t (arrays indexed by bar), for a horizon of h minutes:
                  + b2 · of the last 60 + b3 · of the last 1,440, fitted by least squares
                  walk-forward: each test block of ``test_bars`` is forecast with coefficients
                  from the ``train_bars`` rows whose targets were known ``h`` bars before the
-                 block began (the trend model's gap rule), floored at h · FLOOR
+                 block began (the trend model's gap rule); a forecast outside the range
+                 of the training targets is replaced by their mean (Swanson and White's
+                 "insanity filter": a linear fit in levels may otherwise go negative)
 """
 
 from __future__ import annotations
@@ -62,7 +64,9 @@ def har(squares: np.ndarray, h: int, train_bars: int, test_bars: int, first: int
             continue
         coef, *_ = np.linalg.lstsq(x[rows], y[rows], rcond=None)
         b = min(a + test_bars, len(squares))
-        out[a:b] = h * np.maximum(x[a:b] @ coef, FLOOR)
+        fitted = x[a:b] @ coef
+        sane = (fitted >= y[rows].min()) & (fitted <= y[rows].max())
+        out[a:b] = h * np.where(sane, fitted, y[rows].mean())
     return out
 
 

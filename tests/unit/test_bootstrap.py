@@ -64,6 +64,17 @@ def test_a_difference_is_redrawn_on_the_same_minutes_and_tests_zero():
     assert shifted.lo <= 0.5 <= shifted.hi and shifted.p_value < 0.01
 
 
+@pytest.mark.parametrize("shift", [0.0, 0.02, 0.05, 0.1])
+def test_a_difference_is_significant_exactly_when_its_interval_leaves_zero(shift):
+    # heavy right tail: a centred test and the percentile interval would disagree here
+    rng = np.random.default_rng(9)
+    line = Timeline(0, int(TIMES[-1]), block_min=60, draws=1000, seed=2)
+    values = rng.pareto(1.5, MINUTES) * 0.05 + shift
+    base = rng.pareto(1.5, MINUTES) * 0.05
+    got = line.difference(TIMES, values, TIMES, base)
+    assert (got.lo > 0 or got.hi < 0) == (got.p_value <= 0.05 + 1e-9)
+
+
 def test_the_same_seed_gives_the_same_interval_and_another_seed_another():
     x = ar1(np.random.default_rng(1), MINUTES, phi=0.5)
     one = Timeline(0, int(TIMES[-1]), seed=4).mean(TIMES, x)
