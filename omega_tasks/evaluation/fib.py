@@ -27,7 +27,7 @@ from omega_tasks.core.types import MINUTE_MS, Finding
 from omega_tasks.evaluation.bootstrap import NOTHING, Estimate, Timeline
 from omega_tasks.evaluation.data import MarketData
 from omega_tasks.evaluation.forward import timeline
-from omega_tasks.evaluation.stats import corrected, percent, points, share, table, verdicts
+from omega_tasks.evaluation.stats import corrected, percent, points, table, verdicts
 
 NAME = "fib"
 HELP = "touches and reactions at Fibonacci ratios against shuffled ratios"
@@ -70,9 +70,10 @@ def touches(findings: Sequence[Finding], until_ms: int) -> list[Touch]:
     ]
 
 
-def leg_ratios(findings: Sequence[Finding]) -> list[float]:
+def leg_ratios(findings: Sequence[Finding]) -> list[tuple[int, float]]:
     """Ratios |C − B| / |B − A| of consecutive legs of each timeframe (a leg that starts
-    where the previous one ended; a moved end replaces the leg instead)."""
+    where the previous one ended; a moved end replaces the leg instead), with the time of the
+    leg that completes each."""
     last: dict[str, tuple[float, float]] = {}
     ratios = []
     for f in findings:
@@ -82,7 +83,7 @@ def leg_ratios(findings: Sequence[Finding]) -> list[float]:
         leg = (ev["start_price"], ev["end_price"])
         prev = last.get(ev["timeframe"])
         if prev is not None and prev[1] == leg[0] and prev[0] != prev[1]:
-            ratios.append(abs(leg[1] - leg[0]) / abs(prev[1] - prev[0]))
+            ratios.append((f.time_ms, abs(leg[1] - leg[0]) / abs(prev[1] - prev[0])))
         last[ev["timeframe"]] = leg
     return ratios
 
@@ -113,7 +114,7 @@ def run(data: MarketData, args: argparse.Namespace) -> str:
             f"the shuffled ratios of its kind (retracements, extensions) together")
     touch_table = table(["ratio / target", "touches/day", "reacted (95 %)", "shuffled (95 %)",
                          "difference, points", "beats shuffled"], rows)
-    return "\n\n".join([head, touch_table, _golden_table(found["fibonacci"], days)])
+    return "\n\n".join([head, touch_table, _golden_table(found["fibonacci"], days, line)])
 
 
 def _groups(name: str, ratios: Sequence[float], seen: Sequence[Touch]) -> dict[str, list[Touch]]:
@@ -150,16 +151,28 @@ def _row(line: Timeline, label: str, seen: Sequence[Touch], base: Sequence[Touch
             points(edge)], edge
 
 
-def _golden_table(findings: Sequence[Finding], days: float) -> str:
-    ratios = leg_ratios(findings)
+def _golden_table(findings: Sequence[Finding], days: float, line: Timeline) -> str:
+    """How often leg ratios fall near each golden ratio and near its neighbours, and whether
+    the golden one is more common (the same legs, redrawn together)."""
+    legs = leg_ratios(findings)
+    times = [t for t, _ in legs]
     golden: defaultdict[float, int] = defaultdict(int)
     for f in findings:
         if f.kind == "golden_leg":
             golden[f.evidence["golden"]] += 1
-    rows = []
+
+    def near(r: float) -> list[float]:
+        return [float(abs(x / r - 1) <= GOLDEN_TOLERANCE) for _, x in legs]
+
+    scored: list[tuple[list[str], Estimate]] = []
     for target, neighbours in NEIGHBOURS.items():
-        for r in (target, *neighbours):
-            near = sum(1 for x in ratios if abs(x / r - 1) <= GOLDEN_TOLERANCE)
-            label = f"{r:g} (golden, {golden[target] / days:.1f}/day)" if r == target else f"{r:g}"
-            rows.append([label, share(near, len(ratios))])
-    return table([f"leg ratio within ±3 % of ({len(ratios):,} legs)", "share of legs"], rows)
+        scored.append(([f"{target:g} (golden, {golden[target] / days:.1f}/day)",
+                        percent(line.mean(times, near(target))), ""], NOTHING))
+        for r in neighbours:
+            edge = line.difference(times, near(target), times, near(r))
+            scored.append(([f"{r:g}", percent(line.mean(times, near(r))), points(edge)], edge))
+    said, tested = verdicts([edge for _, edge in scored])
+    rows = [[*cells, word] for (cells, _), word in zip(scored, said, strict=True)]
+    return (f"leg ratios; {corrected(tested)}\n\n"
+            + table([f"leg ratio within ±3 % of ({len(legs):,} legs)", "share of legs (95 %)",
+                     "golden minus this, points", "golden more common"], rows))

@@ -33,7 +33,7 @@ def test_leg_ratios_follow_consecutive_legs_of_one_timeframe():
 
     found = [leg("1m", 100, 200), leg("5m", 50, 60), leg("1m", 200, 138.2),
              leg("1m", 200, 120), leg("1m", 120, 180)]
-    assert fib.leg_ratios(found) == pytest.approx([0.618, 0.75])
+    assert [r for _, r in fib.leg_ratios(found)] == pytest.approx([0.618, 0.75])
 
 
 def test_the_evaluation_prints_every_ratio_beside_the_shuffled_ones_on_real_candles():
@@ -54,3 +54,5 @@ def test_the_evaluation_prints_every_ratio_beside_the_shuffled_ones_on_real_cand
     assert all(r[5] == "" for k, r in rows.items() if k.startswith("shuffled"))
     tested = sum(1 for word in said if word != "too few")
     assert tested >= 6 and f"across the {tested} rows tested" in out
+    golden = out.split("leg ratios; ")[1]
+    assert "| 0.55 " in golden and "golden more common" in golden
