@@ -4,9 +4,9 @@ Events cluster in time (a volatile hour fires many grabs, and their outcomes sha
 moves), so they are not independent draws, and an interval that treats them as such (Wilson's)
 is too narrow. A ``Timeline`` cuts the span the events fall in into one-minute bins; a circular
 block bootstrap redraws runs of ``block_min`` consecutive minutes (at most a tenth of the span,
-so that a redraw mixes at least ten blocks; wrapping at the end) until
-the redraw spans as many minutes as the data, which keeps whatever dependence lives within a
-block, and recomputes the statistic on each redraw. The redraws are seeded and shared by every
+so that a redraw mixes at least ten blocks; wrapping at the end) until the redraw spans as
+many minutes as the data, which keeps whatever dependence lives within a block, and
+recomputes the statistic on each redraw. The redraws are seeded and shared by every
 row of a table, so tables reproduce and rows are compared on the same resampled histories.
 A row with fewer than ``MIN_EVENTS`` events gets its value alone: no interval and no test.
 
