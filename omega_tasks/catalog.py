@@ -16,6 +16,7 @@ from omega_tasks.core.ml_analysis import PredictionAnalysis
 from omega_tasks.core.sweeps import SweepAnalysis
 from omega_tasks.core.threshold import ThresholdAnalysis
 from omega_tasks.core.trends import TrendAnalysis
+from omega_tasks.core.volatility import VolatilityAnalysis
 from omega_tasks.names import Queue
 
 
@@ -45,6 +46,7 @@ CATALOG: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(FibAnalysis, Queue.FIB),
     AnalysisSpec(SweepAnalysis, Queue.TRAPS),
     AnalysisSpec(PredictionAnalysis, Queue.ML),
+    AnalysisSpec(VolatilityAnalysis, Queue.ML),
     AnalysisSpec(HarmonyAnalysis, Queue.ML),
 )
 

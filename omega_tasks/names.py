@@ -38,6 +38,7 @@ HIGHFREQ = "highfreq"
 ORDERFLOW = "orderflow"
 PREDICTION = "prediction"
 HARMONY = "harmony"
+VOLATILITY = "volatility"
 FEED = "feed"  # the detector of the feeder's events (gaps) and of beat's (stale feeds)
 
 

@@ -47,6 +47,7 @@ class Predictions:
 
     start_ms: int
     end_ms: int
+    times_ms: Array  # each row's bar open
     labels: Array
     classes: dict[str, Array]
     probs: dict[str, Array]
@@ -129,6 +130,7 @@ def predict_block(
     base_probs["model"] = probs
     cols = ds.cols
     return Predictions(int(cols.open_ms[test_rows[0]]), int(cols.open_ms[test_rows[-1]]),
+                       np.asarray(cols.open_ms[test_rows], dtype=np.int64),
                        ds.labels[test_rows].astype(int), classes, base_probs,
                        model.patterns.assign(ds.shapes[test_rows]))
 

@@ -16,7 +16,7 @@ import numpy as np
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.threshold import ThresholdParams, threshold_path
 from omega_tasks.core.types import Bar, Trades
-from omega_tasks.evaluation.stats import share
+from omega_tasks.evaluation.bootstrap import Estimate, Timeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,26 +29,26 @@ class Signal:
     threshold: float
 
 
-@dataclass(frozen=True, slots=True)
-class Tally:
-    """Outcomes of a set of signals."""
+def timeline(trades: Trades, block_min: int, seed: int) -> Timeline:
+    """The span of the trades, to redraw events in it by blocks of ``block_min`` minutes."""
+    return Timeline(int(trades.times_ms[0]), int(trades.times_ms[-1]), block_min, seed=seed)
 
-    reversed: int
-    continued: int
-    neither: int
 
-    @property
-    def decided(self) -> int:
-        return self.reversed + self.continued
+def decided(times_ms: np.ndarray, outcomes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The times and wins (1 for its way first, 0 for the other way) of outcomes that moved."""
+    moved = outcomes != 0
+    return times_ms[moved], (outcomes[moved] > 0).astype(float)
 
-    def share(self) -> str:
-        """The share reversing first, among those that did either, with its 95 % interval."""
-        return share(self.reversed, self.decided)
 
-    @classmethod
-    def of(cls, outcomes: np.ndarray) -> Tally:
-        return cls(int((outcomes > 0).sum()), int((outcomes < 0).sum()),
-                   int((outcomes == 0).sum()))
+def first_share(line: Timeline, times_ms: np.ndarray, outcomes: np.ndarray) -> Estimate:
+    """The share that moved their way first, of those that moved, with its interval."""
+    return line.mean(*decided(times_ms, outcomes))
+
+
+def first_edge(line: Timeline, times_ms: np.ndarray, outcomes: np.ndarray,
+               base_times_ms: np.ndarray, base_outcomes: np.ndarray) -> Estimate:
+    """That share minus the baseline's, redrawn on the same minutes, with its p-value."""
+    return line.difference(*decided(times_ms, outcomes), *decided(base_times_ms, base_outcomes))
 
 
 def thresholds(trades: Trades, params: ThresholdParams | None = None,
@@ -103,8 +103,9 @@ def baseline(
     draws: int = 20,
     seed: int = 0,
     candidates: np.ndarray | None = None,
-) -> np.ndarray:
-    """Outcomes at random trades with the signals' directions and the threshold in force there.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Outcomes at random trades with the signals' directions and the threshold in force there,
+    and the trades' indices.
 
     ``candidates`` (trade indices) narrows where the random times may fall; all trades if None.
     """
@@ -115,9 +116,9 @@ def baseline(
     times = np.asarray(trades.times_ms, dtype=np.int64)
     usable = usable[times[usable] + horizon_ms <= times[-1]]
     if not len(signals) or not usable.size:
-        return np.zeros(0, dtype=int)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=int)
     picks = rng.choice(usable, size=len(signals) * draws)
     directions = np.repeat([s.direction for s in signals], draws)
     fake = [Signal("random", int(i), int(d), float(in_force[i]))
             for i, d in zip(picks, directions, strict=True)]
-    return evaluate(trades, fake, horizon_ms)
+    return picks, evaluate(trades, fake, horizon_ms)

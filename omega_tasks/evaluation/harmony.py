@@ -6,8 +6,9 @@ analysis reads their snapshots (the model is absent: it is evaluated by ``omega 
 A reading with a direction claims price will move one dynamic threshold that way before
 moving one threshold the other way, within the horizon. Rows split the readings by score;
 the trend signal alone at the same closes, and random times with the readings' directions,
-are the baselines. Readings ``--every`` minutes apart do not share a horizon when
-``--every`` ≥ ``--horizon-min``, so the intervals are honest.
+are the baselines. Intervals come from a block bootstrap over time (readings in one trend
+share its moves); each row's edge over the random times is tested, corrected across the table
+(Benjamini–Hochberg).
 """
 
 from __future__ import annotations
@@ -24,9 +25,18 @@ from omega_tasks.core.sweeps import SweepAnalysis
 from omega_tasks.core.threshold import ThresholdAnalysis
 from omega_tasks.core.trends import TrendAnalysis
 from omega_tasks.core.types import MINUTE_MS, Trades
+from omega_tasks.evaluation.bootstrap import NOTHING, Estimate, Timeline
 from omega_tasks.evaluation.data import MarketData
-from omega_tasks.evaluation.forward import Signal, baseline, evaluate, thresholds
-from omega_tasks.evaluation.stats import share, table
+from omega_tasks.evaluation.forward import (
+    Signal,
+    baseline,
+    evaluate,
+    first_edge,
+    first_share,
+    thresholds,
+    timeline,
+)
+from omega_tasks.evaluation.stats import corrected, percent, points, table, verdicts
 from omega_tasks.names import FIB, THRESHOLD, TRAPS, TREND
 
 NAME = "harmony"
@@ -40,6 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--every", type=int, default=15, help="minutes between readings")
     parser.add_argument("--draws", type=int, default=5, help="random times per reading")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--block-min", type=int, default=240,
+                        help="bootstrap block length in minutes")
 
 
 def readings(
@@ -98,24 +110,35 @@ def run(data: MarketData, args: argparse.Namespace) -> str:
     trend_signals = [s for s in trend_signals
                      if data.trades.times_ms[s.index] + horizon_ms <= last_ms]
     outcomes = evaluate(data.trades, signals, horizon_ms)
-    rows = [_row(label, outcomes[(score >= lo) & (score < hi)]) for lo, hi, label in BANDS]
-    rows.append(_row("every reading with a direction", outcomes))
-    rows.append(_row("trend alone (sign of alignment)",
-                     evaluate(data.trades, trend_signals, horizon_ms)))
-    in_force = thresholds(data.trades)
-    random = baseline(data.trades, signals, horizon_ms, in_force, args.draws, args.seed)
-    rows.append(_row("random times, same directions", random))
+    times = np.asarray(data.trades.times_ms, dtype=np.int64)
+    when = times[[s.index for s in signals]] if signals else np.zeros(0, dtype=np.int64)
+    trend_when = np.array([times[s.index] for s in trend_signals], dtype=np.int64)
+    trend_outcomes = evaluate(data.trades, trend_signals, horizon_ms)
+    at, random = baseline(data.trades, signals, horizon_ms, thresholds(data.trades), args.draws,
+                          args.seed)
+    line = timeline(data.trades, args.block_min, args.seed)
+    base = (times[at], random)
+    scored = [_row(line, label, when[band], outcomes[band], base)
+              for lo, hi, label in BANDS for band in [(score >= lo) & (score < hi)]]
+    scored.append(_row(line, "every reading with a direction", when, outcomes, base))
+    scored.append(_row(line, "trend alone (sign of alignment)", trend_when, trend_outcomes, base))
+    scored.append(_row(line, "random times, same directions", *base, None))
+    said, tested = verdicts([edge for _, edge in scored])
+    rows = [[*cells, word] for (cells, _), word in zip(scored, said, strict=True)]
     days = (last_ms - data.trades.times_ms[0]) / 86_400_000
     head = (f"{data.source} ({'candles' if data.from_candles else 'trades'}): {days:.1f} days; "
             f"{taken:,} readings every {args.every} min, {len(signals):,} with a direction and "
-            f"a full {args.horizon_min} min after; the model signal is absent here\n\n")
+            f"a full {args.horizon_min} min after; the model signal is absent here; 95 % "
+            f"intervals: {line.describe()}, seed {args.seed}; {corrected(tested)}\n\n")
     return head + table(
         ["readings", "n", "its way first", "other way first", "neither",
-         "its way first, of decided"], rows)
+         "its way first, of decided", "minus random, points", "beats random"], rows)
 
 
-def _row(label: str, outcomes: np.ndarray) -> list[str]:
+def _row(line: Timeline, label: str, times_ms: np.ndarray, outcomes: np.ndarray,
+         base: tuple[np.ndarray, np.ndarray] | None) -> tuple[list[str], Estimate]:
     won, lost = int((outcomes > 0).sum()), int((outcomes < 0).sum())
+    edge = NOTHING if base is None else first_edge(line, times_ms, outcomes, *base)
     return [label, f"{len(outcomes):,}", f"{won:,}", f"{lost:,}",
-            f"{int((outcomes == 0).sum()):,}", share(won, won + lost)]
-
+            f"{int((outcomes == 0).sum()):,}", percent(first_share(line, times_ms, outcomes)),
+            points(edge) if base is not None else ""], edge

@@ -6,7 +6,9 @@ trained on the window before it, a gap of at least the label horizon apart
 buy/sell split, so on a candle file every bar counts half its volume as buys (the imbalance
 features say nothing there) rather than inventing a split from the bar's path. Last, what
 followed each price-shape pattern in the test blocks (ids as each fold's model assigned them,
-kept from fold to fold by matching centroids).
+kept from fold to fold by matching centroids). Then the model against each baseline on the
+scores that add up row by row (log-loss, directional accuracy), as differences with intervals
+from a block bootstrap over time and verdicts corrected across the table (Benjamini–Hochberg).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import numpy as np
 
 from omega_tasks.core.ml import Dataset, ModelParams
 from omega_tasks.core.ml_walkforward import METHODS, Predictions, Score, overall, walk_forward
+from omega_tasks.evaluation.bootstrap import Estimate, Timeline
 from omega_tasks.evaluation.data import MarketData, closed_bars
-from omega_tasks.evaluation.stats import table
+from omega_tasks.evaluation.stats import corrected, points, table, verdicts
 
 NAME = "ml"
 HELP = "walk-forward balanced accuracy, AUC and log-loss of the trend model against baselines"
@@ -36,6 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="sliding training window, days")
     parser.add_argument("--test-days", type=float, default=7.0, help="test block, days")
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--block-min", type=int, default=1440,
+                        help="bootstrap block length in minutes")
 
 
 def run(data: MarketData, args: argparse.Namespace) -> str:
@@ -52,7 +57,7 @@ def run(data: MarketData, args: argparse.Namespace) -> str:
             f"train {args.train_days:g} days, gap {params.gap_bars} bars, "
             f"test blocks of {args.test_days:g} days")
     return "\n\n".join([head, _by_block(blocks), _overall(blocks), _shares(blocks),
-                        _patterns(blocks)])
+                        _patterns(blocks), _edges(blocks, args.block_min, args.seed)])
 
 
 def _pct(x: float) -> str:
@@ -112,3 +117,39 @@ def _patterns(blocks: list[Predictions]) -> str:
                      *(_pct(float(np.mean(seen == c))) for c in (1, 0, -1))])
     return table(["pattern (test bars)", "share of bars", "then up", "then neither",
                   "then down"], rows)
+
+
+def _edges(blocks: list[Predictions], block_min: int, seed: int) -> str:
+    """The model minus each baseline, row by row: log-loss (lower is better) and directional
+    accuracy, with block-bootstrap intervals and corrected verdicts."""
+    if not blocks:
+        return ""
+    when = np.concatenate([b.times_ms for b in blocks])
+    labels = np.concatenate([b.labels for b in blocks])
+    moved = labels != 0
+    line = Timeline(int(when[0]), int(when[-1]), block_min, seed=seed)
+
+    def per_row(method: str) -> tuple[np.ndarray, np.ndarray]:
+        probs = np.concatenate([b.probs[method] for b in blocks])
+        clipped = np.clip(probs, 1e-6, 1.0)
+        clipped /= clipped.sum(axis=1, keepdims=True)
+        loss = -np.log(clipped[np.arange(len(labels)), labels + 1])
+        said_up = probs[moved, 2] > probs[moved, 0]
+        return loss, (said_up == (labels[moved] == 1)).astype(float)
+
+    model_loss, model_right = per_row("model")
+    scored: list[tuple[list[str], Estimate, bool]] = []
+    for method in METHODS[1:]:
+        loss, right = per_row(method)
+        # lower log-loss is better: the edge is baseline − model, so "yes" means the model wins
+        gain = line.difference(when, loss, when, model_loss)
+        edge = line.difference(when[moved], model_right, when[moved], right)
+        scored.append(([f"log-loss, {method} − model", f"{gain.value:+.4f} "
+                        f"[{gain.lo:+.4f}, {gain.hi:+.4f}]"], gain, True))
+        scored.append(([f"directional, model − {method}", points(edge)], edge, False))
+    said, tested = verdicts([edge for _, edge, _ in scored])
+    rows = [[*cells, word] for (cells, _, _), word in zip(scored, said, strict=True)]
+    return (f"model against baselines on the test rows; 95 % intervals: {line.describe()}, "
+            f"seed {seed}; {corrected(tested)}\n\n"
+            + table(["edge (positive: the model is better)", "difference (95 %)",
+                     "model better"], rows))

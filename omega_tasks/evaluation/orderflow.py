@@ -13,17 +13,18 @@ liquidations down. Two measures, both from the event's time on:
   the claimed way before one the other way, within the horizon; here also for grabs and
   traps with and without absorption or a CVD divergence in their evidence.
 
-Intervals are 95 % from a block bootstrap over time (blocks as long as the measure's
-longest horizon, 60 s and ``--horizon-min``, resampled whole, so events whose outcomes
-overlap count as the correlated evidence they are); a verdict tests the difference
-event − baseline one-sided, with Benjamini–Hochberg across the rows of its table. Tick
-CSVs have no book: only the flow events (absorption, divergence) and the trade-price
-measures apply there.
+Intervals are 95 % from the circular block bootstrap over time of ``evaluation.bootstrap``
+(blocks of four of the measure's longest horizon, 4 minutes and 4 · ``--horizon-min``, so
+events whose outcomes overlap count as the correlated evidence they are); a verdict tests the
+difference event − baseline, with Benjamini–Hochberg across the rows of its table. Tick CSVs
+have no book: only the flow events (absorption, divergence) and the trade-price measures
+apply there.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,15 +37,25 @@ from omega_tasks.core.sweeps import TRAP_KINDS, SweepAnalysis, SweepParams
 from omega_tasks.core.traps import GRAB, TRAP
 from omega_tasks.core.types import Finding
 from omega_tasks.core.walls import PULLED
-from omega_tasks.evaluation import resampling
+from omega_tasks.evaluation.bootstrap import Estimate, Timeline
 from omega_tasks.evaluation.data import MarketData
-from omega_tasks.evaluation.forward import Signal, baseline, evaluate, thresholds
-from omega_tasks.evaluation.stats import table
+from omega_tasks.evaluation.forward import (
+    Signal,
+    baseline,
+    decided,
+    evaluate,
+    first_edge,
+    first_share,
+    thresholds,
+    timeline,
+)
+from omega_tasks.evaluation.stats import corrected, percent, points, table, verdicts
 
 NAME = "orderflow"
 HELP = "order-flow events: the next mid move and reversals, against simpler signals"
 KINDS = (ABSORPTION, PULLED, DIVERGENCE, CASCADE)
 HORIZONS_S = (1, 10, 60)
+BLOCK_HORIZONS = 4  # bootstrap blocks span four of the longest horizon, as elsewhere
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -104,54 +115,53 @@ def run(data: MarketData, args: argparse.Namespace) -> str:
             f"{'' if data.history else '; no warm-up candles'}; mid from "
             f"{'quotes' if mids.from_quotes else 'trade prices'}; {args.draws} random times per "
             f"event")
-    return "\n\n".join([head, mid_table(data, found, mids, max(HORIZONS_S) * 1000, args),
-                        reversal_table(data, found, params, args.horizon_min * 60_000, args)])
+    return "\n\n".join([head, mid_table(data, found, mids, args),
+                        reversal_table(data, found, params, args)])
 
 
-def mid_table(data: MarketData, found: Sequence[Finding], mids: Mids, block_ms: int,
+def mid_table(data: MarketData, found: Sequence[Finding], mids: Mids,
               args: argparse.Namespace) -> str:
     rng = np.random.default_rng(args.seed)
     trade_times = np.asarray(data.trades.times_ms, dtype=np.int64)
+    first, last = int(min(trade_times[0], mids.times[0])), int(max(trade_times[-1], mids.times[-1]))
+    line = Timeline(first, last, BLOCK_HORIZONS * max(HORIZONS_S) // 60, seed=args.seed)
     sides = np.asarray(data.trades.sides, dtype=float)
-    imbalance = (np.array([q.imbalance for q in data.quotes]) if data.quotes else None)
-    rows, tests = [], []
+    imbalance = np.array([q.imbalance for q in data.quotes]) if data.quotes else None
+    rows, edges = [], []
     for kind in KINDS:
         events = [f for f in found if f.kind == kind]
         times = np.array([f.time_ms for f in events], dtype=np.int64)
         directions = np.array([f.evidence["direction"] for f in events], dtype=float)
         last_side = sides[np.maximum(np.searchsorted(trade_times, times, side="right") - 1, 0)]
+        queue = None
         if imbalance is not None:
             at = np.searchsorted(mids.times, times, side="right") - 1
             queue = np.where(at >= 0, np.sign(imbalance[np.maximum(at, 0)]), np.nan)
-        span = (mids.times[0], mids.times[-1])
-        random_times = rng.integers(*span, size=len(times) * args.draws) if len(times) else times
+        random_times = rng.integers(mids.times[0], mids.times[-1], size=len(times) * args.draws)
         random_directions = np.repeat(directions, args.draws)
         for horizon in HORIZONS_S:
-            mine = mids.moves_bps(times, directions, horizon)
-            them = mids.moves_bps(random_times, random_directions, horizon)
-            est = resampling.mean(mine, times, block_ms, args.seed)
-            diff = resampling.difference(mine, times, them, random_times, block_ms, args.seed)
-            rows.append([kind, f"{horizon} s", f"{est.count:,}", est.text("{:+.2f}"),
-                         resampling.mean(mids.moves_bps(times, last_side, horizon), times,
-                                         block_ms, args.seed).text("{:+.2f}"),
-                         resampling.mean(mids.moves_bps(times, queue, horizon), times, block_ms,
-                                         args.seed).text("{:+.2f}")
-                         if imbalance is not None else "no quotes",
-                         resampling.mean(them, random_times, block_ms, args.seed).text("{:+.2f}"),
-                         ""])
-            tests.append((len(rows) - 1, diff))
-    _verdicts(rows, tests)
-    return (f"Next mid move, basis points the claimed way (mean [95 %], {block_ms // 1000} s "
-            "blocks); last trade side and queue imbalance are measured at the events' times"
-            "\n\n" + table(
+            mine = _finite(times, mids.moves_bps(times, directions, horizon))
+            them = _finite(random_times, mids.moves_bps(random_times, random_directions, horizon))
+            rows.append([kind, f"{horizon} s", f"{len(mine[0]):,}", _bps(line.mean(*mine)),
+                         _bps(line.mean(*_finite(times, mids.moves_bps(times, last_side,
+                                                                         horizon)))),
+                         "no quotes" if queue is None else _bps(line.mean(*_finite(
+                             times, mids.moves_bps(times, queue, horizon)))),
+                         _bps(line.mean(*them)), ""])
+            edges.append(line.difference(*mine, *them))
+    tested = _verdicts(rows, edges)
+    return (f"Next mid move, basis points the claimed way (mean [95 %]); last trade side and "
+            f"queue imbalance at the events' times; {line.describe()}; "
+            f"{corrected(tested)}\n\n" + table(
                 ["event", "after", "scored", "event's claim", "last trade's side",
-                 "queue imbalance", "claim at random times", "beats random (BH)"], rows))
+                 "queue imbalance", "claim at random times", "beats random"], rows))
 
 
 def reversal_table(data: MarketData, found: Sequence[Finding], params: SweepParams,
-                   block_ms: int, args: argparse.Namespace) -> str:
+                   args: argparse.Namespace) -> str:
     trades = data.trades
     horizon_ms = args.horizon_min * 60_000
+    line = timeline(trades, BLOCK_HORIZONS * args.horizon_min, args.seed)
     in_force = thresholds(trades, params.threshold, data.history)
     ids = np.asarray(trades.ids, dtype=np.int64)
     times = np.asarray(trades.times_ms, dtype=np.int64)
@@ -163,44 +173,39 @@ def reversal_table(data: MarketData, found: Sequence[Finding], params: SweepPara
         if np.isfinite(in_force[i]) and times[i] + horizon_ms <= times[-1]:
             scored.append((f, Signal(f.kind, i, int(f.evidence["direction"]),
                                      float(in_force[i]))))
-    outcomes = evaluate(trades, [s for _, s in scored], horizon_ms).astype(float)
-    rows, tests = [], []
+    outcomes = evaluate(trades, [s for _, s in scored], horizon_ms)
+    rows, edges = [], []
 
     def pick(keep: Callable[[Finding], bool]) -> tuple[np.ndarray, np.ndarray, list[Signal]]:
         chosen = [n for n, (f, _) in enumerate(scored) if keep(f)]
         signals = [scored[n][1] for n in chosen]
-        return (_decided(outcomes[chosen]), times[[s.index for s in signals]].astype(np.int64),
-                signals)
+        return times[[s.index for s in signals]].astype(np.int64), outcomes[chosen], signals
 
     for kind in KINDS:
-        mine, at, signals = pick(_of_kind(kind))
-        random = baseline(trades, signals, horizon_ms, in_force, args.draws, args.seed)
-        random_at = np.repeat(at, args.draws)  # each draw counted in its event's block
-        est = resampling.mean(mine, at, block_ms, args.seed)
-        rows.append([kind, "random times", f"{est.count:,}", est.text("{:.1%}"),
-                     resampling.mean(_decided(random.astype(float)), random_at, block_ms,
-                                     args.seed).text("{:.1%}"), "", ""])
-        tests.append((len(rows) - 1, resampling.difference(
-            mine, at, _decided(random.astype(float)), random_at, block_ms, args.seed)))
+        at, mine, signals = pick(_of_kind(kind))
+        picks, random = baseline(trades, signals, horizon_ms, in_force, args.draws, args.seed)
+        rows.append([kind, "random times", f"{len(decided(at, mine)[0]):,}",
+                     percent(first_share(line, at, mine)),
+                     percent(first_share(line, times[picks], random)), "", ""])
+        edges.append(first_edge(line, at, mine, times[picks], random))
     for label, kinds in (("grabs", set(GRAB.values())), ("traps", set(TRAP.values()))):
         for evidence, has in (("absorption", _absorbed), ("CVD divergence", _diverged)):
-            with_it, at_with, _ = pick(_having(kinds, has, True))
-            without, at_without, _ = pick(_having(kinds, has, False))
-            a = resampling.mean(with_it, at_with, block_ms, args.seed)
-            b = resampling.mean(without, at_without, block_ms, args.seed)
+            at_with, with_it, _ = pick(_having(kinds, has, True))
+            at_without, without, _ = pick(_having(kinds, has, False))
             rows.append([f"{label} with {evidence}", f"{label} without",
-                         f"{a.count:,} / {b.count:,}", a.text("{:.1%}"), b.text("{:.1%}"), "",
-                         ""])
-            tests.append((len(rows) - 1, resampling.difference(
-                with_it, at_with, without, at_without, block_ms, args.seed)))
-    for row, diff in tests:
-        rows[row][5] = diff.text("{:+.1%}")
-    _verdicts(rows, tests)
+                         f"{len(decided(at_with, with_it)[0]):,} / "
+                         f"{len(decided(at_without, without)[0]):,}",
+                         percent(first_share(line, at_with, with_it)),
+                         percent(first_share(line, at_without, without)), "", ""])
+            edges.append(first_edge(line, at_with, with_it, at_without, without))
+    for row, edge in zip(rows, edges, strict=True):
+        row[5] = points(edge)
+    tested = _verdicts(rows, edges)
     return (f"Reversal: one threshold the claimed way before one the other way, within "
-            f"{args.horizon_min} min (share reversed first among those that did either; "
-            f"{args.horizon_min}-minute blocks)\n\n"
+            f"{args.horizon_min} min (share reversed first among those that did either); "
+            f"{line.describe()}; {corrected(tested)}\n\n"
             + table(["events", "against", "scored", "reversed first", "baseline",
-                     "difference", "better (BH)"], rows))
+                     "difference", "better"], rows))
 
 
 def _of_kind(kind: str) -> Callable[[Finding], bool]:
@@ -212,9 +217,18 @@ def _having(kinds: set[str], has: Callable[[Finding], bool], wanted: bool
     return lambda f: f.kind in kinds and has(f) == wanted
 
 
-def _decided(outcomes: np.ndarray) -> np.ndarray:
-    """1.0 reversed first, 0.0 continued first, NaN neither (left out of the share)."""
-    return np.where(outcomes == 0, np.nan, (outcomes > 0).astype(float))
+def _finite(times: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The times and values where a value was measured (its horizon inside the data)."""
+    keep = np.isfinite(values)
+    return times[keep], values[keep]
+
+
+def _bps(estimate: Estimate) -> str:
+    if not estimate.known:
+        return "none"
+    if math.isnan(estimate.lo):
+        return f"{estimate.value:+.2f} (too few)"
+    return f"{estimate.value:+.2f} [{estimate.lo:+.2f}, {estimate.hi:+.2f}]"
 
 
 def _absorbed(f: Finding) -> bool:
@@ -227,13 +241,9 @@ def _diverged(f: Finding) -> bool:
     return bool((flow.get("cvd_divergence") or {}).get("diverges"))
 
 
-def _verdicts(rows: list[list[str]], tests: list[tuple[int, resampling.Difference]]) -> None:
-    """Fill each tested row's last cell: yes / no, by Benjamini–Hochberg at 5 % over the
-    table's rows with enough events; say how many rows were tested."""
-    testable = [(row, d.p_value) for row, d in tests if d.p_value is not None]
-    passed = resampling.benjamini_hochberg([p for _, p in testable])
-    for (row, _), yes in zip(testable, passed, strict=True):
-        rows[row][-1] = f"yes (of {len(testable)})" if yes else f"no (of {len(testable)})"
-    for row, d in tests:
-        if d.p_value is None:
-            rows[row][-1] = "too few"
+def _verdicts(rows: list[list[str]], edges: list[Estimate]) -> int:
+    """Put each row's verdict in its last cell; return how many rows were tested."""
+    words, tested = verdicts(edges)
+    for row, word in zip(rows, words, strict=True):
+        row[-1] = word
+    return tested

@@ -6,7 +6,9 @@ will turn. Its outcome is whether price then moved one dynamic threshold (the on
 regime included) that way before moving one threshold the other way, within the horizon.
 The baseline is the same measure at random trades of the same data, with the events'
 directions and the threshold in force there. Events whose horizon outlasts the data, or
-that fired before the threshold was warm, are left out of both. ``--entry close`` measures
+that fired before the threshold was warm, are left out of both. Each row's edge is its share
+minus the baseline's, with an interval from a block bootstrap over time (events cluster) and a
+verdict corrected across the table's rows (Benjamini–Hochberg). ``--entry close`` measures
 from the close of the trigger's minute (and draws random minute closes): on candles a grab's
 trigger is a synthetic point, often the bar's extreme, and the close is what was traded.
 """
@@ -26,13 +28,23 @@ from omega_tasks.core.sweeps import TRAP_KINDS, SweepAnalysis, SweepParams
 from omega_tasks.core.threshold import ThresholdParams
 from omega_tasks.core.traps import GRAB, TRAP, TrapParams
 from omega_tasks.core.types import Finding, Trades
+from omega_tasks.evaluation.bootstrap import NOTHING, Estimate
 from omega_tasks.evaluation.data import MarketData
-from omega_tasks.evaluation.forward import Signal, Tally, baseline, evaluate, thresholds
-from omega_tasks.evaluation.stats import table, wilson
+from omega_tasks.evaluation.forward import (
+    Signal,
+    baseline,
+    evaluate,
+    first_edge,
+    first_share,
+    thresholds,
+    timeline,
+)
+from omega_tasks.evaluation.stats import corrected, percent, points, table, verdicts
 
 NAME = "traps"
 HELP = "grabs, traps and burst mode: reversal by one threshold first, against random times"
 KINDS = (*GRAB.values(), *TRAP.values(), ON)
+BLOCK_MIN = 120  # four horizons: outcomes overlap within one, volatility clusters beyond it
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--horizon-min", type=int, default=30, help="minutes to wait for a move")
     parser.add_argument("--draws", type=int, default=20, help="random times per event")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--block-min", type=int, default=BLOCK_MIN,
+                        help="bootstrap block length in minutes")
     parser.add_argument("--entry", choices=("trade", "close"), default="trade",
                         help="measure from the trigger trade, or from the close of its minute "
                              "(random times then fall on minute closes too)")
@@ -121,19 +135,27 @@ def run(data: MarketData, args: argparse.Namespace) -> str:
     made = claims(trades, found, in_force, horizon_ms, params.burst.window_s, entries)
     outcomes = evaluate(trades, [c.signal for c in made], horizon_ms)
     days = (trades.times_ms[-1] - trades.times_ms[0]) / 86_400_000
+    line = timeline(trades, args.block_min, args.seed)
+    times = np.asarray(trades.times_ms, dtype=np.int64)
+    when = times[[c.signal.index for c in made]] if made else np.zeros(0, dtype=np.int64)
 
-    def row(label: str, keep: Callable[[Claim], bool], count: int | None = None) -> list[str]:
+    def row(label: str, keep: Callable[[Claim], bool],
+            count: int | None = None) -> tuple[list[str], Estimate]:
         picked = [n for n, c in enumerate(made) if keep(c)]
         signals = [made[n].signal for n in picked]
-        random = baseline(trades, signals, horizon_ms, in_force, args.draws, args.seed, entries)
-        mine, theirs = Tally.of(outcomes[picked]), Tally.of(random)
+        at, random = baseline(trades, signals, horizon_ms, in_force, args.draws, args.seed,
+                              entries)
+        mine = first_share(line, when[picked], outcomes[picked])
+        theirs = first_share(line, times[at], random)
+        edge = first_edge(line, when[picked], outcomes[picked], times[at], random)
         total = len(picked) if count is None else count
-        return [label, f"{total / days:.1f}", f"{len(picked):,}", mine.share(), theirs.share(),
-                verdict(mine, theirs)]
+        return [label, f"{total / days:.1f}", f"{len(picked):,}", percent(mine), percent(theirs),
+                points(edge)], edge
 
-    rows = [row(kind, of_kind(kind), sum(1 for f in found if f.kind == kind)) for kind in KINDS]
-    rows.append([OFF, f"{sum(1 for f in found if f.kind == OFF) / days:.1f}", "", "", "", ""])
-    rows += [
+    scored = [row(kind, of_kind(kind), sum(1 for f in found if f.kind == kind)) for kind in KINDS]
+    scored.append(([OFF, f"{sum(1 for f in found if f.kind == OFF) / days:.1f}", "", "", "", ""],
+                   NOTHING))
+    scored += [
         row("all grabs", lambda c: c.grab),
         row("grabs, confidence ≥ 0.5", lambda c: c.grab and c.evidence["confidence"] >= 0.5),
         row("grabs, confidence < 0.5", lambda c: c.grab and c.evidence["confidence"] < 0.5),
@@ -148,29 +170,19 @@ def run(data: MarketData, args: argparse.Namespace) -> str:
         row("grabs and traps, regime trending or volatile", lambda c: (c.grab or c.trap) and
             c.evidence["regime"] in ("trending", "volatile")),
     ]
+    said, tested = verdicts([edge for _, edge in scored])
+    rows = [[*cells, word] for (cells, _), word in zip(scored, said, strict=True)]
     head = (f"{data.source} ({'candles, 4-point path' if data.from_candles else 'trades'}), "
             f"{days:.1f} days, {len(trades):,} trades; reversal: one threshold (k = {args.k:g}) "
             f"that way before one the other way, within {args.horizon_min} min; "
             f"trap bars {args.trap_bars}, ε {args.epsilon_atr:g}·ATR14; "
             f"entry at the {'trigger trade' if args.entry == 'trade' else 'minute close'}; "
-            f"{args.draws} random times per event")
+            f"{args.draws} random times per event; 95 % intervals: {line.describe()}, "
+            f"seed {args.seed}; {corrected(tested)}")
     return head + "\n\n" + table(
         ["event", "per day", "scored", "reversed first (95 %)", "random times (95 %)",
-         "beats random"], rows)
+         "difference, points (95 %)", "beats random"], rows)
 
 
 def of_kind(kind: str) -> Callable[[Claim], bool]:
     return lambda c: c.signal.kind == kind
-
-
-def verdict(mine: Tally, theirs: Tally) -> str:
-    """Say whether the events' share lies above, below or within the baseline's interval."""
-    if not mine.decided or not theirs.decided:
-        return ""
-    lo, hi = wilson(mine.reversed, mine.decided)
-    base_lo, base_hi = wilson(theirs.reversed, theirs.decided)
-    if lo > base_hi:
-        return "yes"
-    if hi < base_lo:
-        return "no (worse)"
-    return "no (within)"

@@ -48,6 +48,9 @@ def test_the_demo_runs_end_to_end_on_the_configured_redis(settings, store, tmp_p
     prediction = store.snapshot(k, "prediction")
     assert prediction[0] == last_id and prediction[1]["status"] == "ok"
     assert prediction[1]["model_version"] == 1
+    covered, volatility = store.snapshot(k, "volatility")
+    assert covered == last_id and volatility["warm"] and volatility["sigma"]["5m"] > 0
+    assert volatility["regime"] in ("calm", "active", "extreme")
 
 
 def test_the_demo_starts_an_embedded_redis_when_none_answers(tmp_path):

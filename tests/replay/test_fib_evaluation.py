@@ -33,15 +33,26 @@ def test_leg_ratios_follow_consecutive_legs_of_one_timeframe():
 
     found = [leg("1m", 100, 200), leg("5m", 50, 60), leg("1m", 200, 138.2),
              leg("1m", 200, 120), leg("1m", 120, 180)]
-    assert fib.leg_ratios(found) == pytest.approx([0.618, 0.75])
+    assert [r for _, r in fib.leg_ratios(found)] == pytest.approx([0.618, 0.75])
 
 
 def test_the_evaluation_prints_every_ratio_beside_the_shuffled_ones_on_real_candles():
     data = load(data_file(CANDLES))
     three_days = replace(data, trades=data.trades[: 4 * 1440 * 3])
-    args = argparse.Namespace(reaction_bars=5, touch_atr=0.1)
+    args = argparse.Namespace(reaction_bars=5, touch_atr=0.1, block_min=120, seed=0)
     out = fib.run(three_days, args)
     for label in ("fibonacci 0.618", "fibonacci 1.618", "shuffled 0.45", "shuffled 1.45",
                   "fibonacci: confluence zones", "shuffled: single levels", "0.618 (golden"):
         assert label in out
     assert "n/a" not in out.split("fibonacci: single levels")[1].splitlines()[0]
+    rows = {cells[0]: cells for cells in (
+        [c.strip() for c in line.strip("|").split("|")] for line in out.splitlines()
+        if line.startswith("| fibonacci") or line.startswith("| shuffled"))}
+    # every Fibonacci row is tested against a shuffled one; shuffled rows are the baselines
+    said = [r[5] for k, r in rows.items() if k.startswith("fibonacci")]
+    assert len(said) == 9 and set(said) <= {"yes", "no (worse)", "no (within)", "too few"}
+    assert all(r[5] == "" for k, r in rows.items() if k.startswith("shuffled"))
+    tested = sum(1 for word in said if word != "too few")
+    assert tested >= 6 and f"across the {tested} rows tested" in out
+    golden = out.split("leg ratios; ")[1]
+    assert "| 0.55 " in golden and "golden more common" in golden

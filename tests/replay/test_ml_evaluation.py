@@ -14,7 +14,8 @@ CANDLES = "klines_1m/binance_BTCUSDT_1m_20240726-20240825.csv.gz"
 @pytest.mark.data
 def test_the_walk_forward_table_sits_beside_the_baselines_and_shows_no_leak():
     data = load(data_file(CANDLES))
-    args = argparse.Namespace(horizon_bars=5, train_days=3.0, test_days=7.0, seed=0)
+    args = argparse.Namespace(horizon_bars=5, train_days=3.0, test_days=7.0, seed=0,
+                              block_min=1440)
     out = ml.run(data, args)
     by_fold, overall = out.split("\n\n")[1:3]
     assert len(by_fold.splitlines()) == 2 + 4  # header, rule, one row per 7-day block
@@ -28,3 +29,8 @@ def test_the_walk_forward_table_sits_beside_the_baselines_and_shows_no_leak():
     patterns = out.split("\n\n")[4].splitlines()
     assert len(patterns) == 2 + 8 + 1  # header, rule, each pattern, all bars
     assert patterns[-1].startswith("| all ") and "100.0 %" in patterns[-1]
+    edges = out.split("\n\n")[6].splitlines()
+    assert len(edges) == 2 + 6 and "across the 6 rows tested" in out.split("\n\n")[5]
+    # the model's edge is telling a move from none: it beats majority on log-loss
+    majority = next(r for r in edges if "majority − model" in r)
+    assert majority.rstrip(" |").endswith("yes")

@@ -37,7 +37,8 @@ def test_a_tick_file_gets_the_flow_events_only_and_trade_prices_for_the_mid(caps
     absorption = rows(out, "absorption")
     assert int(absorption[0][2].replace(",", "")) > 10
     assert "[" in absorption[0][3] and "no quotes" in absorption[0][5]
-    assert any(v in absorption[0][7] for v in ("yes (of", "no (of"))
+    assert absorption[0][7].strip() in ("yes", "no (within)", "no (worse)")
+    assert "across the 6 rows tested" in out
 
 
 def test_a_recording_without_the_symbol_asked_for_says_which_it_has(capsys):

@@ -28,7 +28,7 @@ def rows_of(out):
 
 
 def test_the_harmony_table_splits_readings_by_score_and_beats_chance_on_planted_trends(tmp_path):
-    args = argparse.Namespace(horizon_min=15, every=15, draws=3, seed=0)
+    args = argparse.Namespace(horizon_min=15, every=15, draws=3, seed=0, block_min=240)
     out = harmony.run(load(drifting_candles(tmp_path / "c.csv", 4 * 1440)), args)
     rows = rows_of(out)
     every = int(rows["every reading with a direction"][1].replace(",", ""))
@@ -38,4 +38,6 @@ def test_the_harmony_table_splits_readings_by_score_and_beats_chance_on_planted_
     won = float(rows["every reading with a direction"][5].split(" %")[0])
     chance = float(rows["random times, same directions"][5].split(" %")[0])
     assert won > 60 and won > chance + 10
+    assert rows["every reading with a direction"][7] == "yes"
+    assert rows["random times, same directions"][7] == "" and "rows tested" in out
     assert "readings every 15 min" in out and "model signal is absent" in out

@@ -22,7 +22,8 @@ def candle_file(path, n, seed=5):
 
 
 def test_the_regime_table_covers_every_timeframe_and_sorts_moves_by_volatility(tmp_path):
-    out = regime.run(load(candle_file(tmp_path / "c.csv", 6000)), argparse.Namespace())
+    args = argparse.Namespace(block_min=240, seed=0)
+    out = regime.run(load(candle_file(tmp_path / "c.csv", 6000)), args)
     rows = [[c.strip() for c in line.strip("|").split("|")] for line in out.splitlines()
             if line.startswith("| ") and "timeframe" not in line]
     assert {r[0] for r in rows} == {"1m", "5m", "15m", "1h", "4h"}
@@ -30,5 +31,10 @@ def test_the_regime_table_covers_every_timeframe_and_sorts_moves_by_volatility(t
     shares = [float(r[2].rstrip(" %")) for k, r in one_minute.items() if k != "all"]
     assert abs(sum(shares) - 100) < 0.5
     # bursts four times as wild as the calm: volatile bars are followed by bigger moves
-    assert float(one_minute["volatile"][5]) > 1.5 > float(one_minute["neutral"][5])
+    ratio = {k: float(r[5].split(" ")[0]) for k, r in one_minute.items()}
+    assert ratio["volatile"] > 1.5 > ratio["neutral"]
+    # the bursts are planted: the volatile class's larger moves survive the correction
+    assert one_minute["volatile"][7] == "larger" and "[" in one_minute["volatile"][5]
+    assert one_minute["neutral"][7] in ("smaller", "not told apart")
+    assert "rows tested" in out and "blocks of 240 min" in out
     assert re.search(r"4\.2 days, 5,999 closed 1m bars", out)

@@ -9,12 +9,12 @@ from omega_tasks.core.regime import REGIMES
 from omega_tasks.core.sweeps import TRAP_KINDS, SweepParams
 from omega_tasks.evaluation import traps
 from omega_tasks.evaluation.data import MarketData
-from omega_tasks.evaluation.forward import Tally, thresholds
+from omega_tasks.evaluation.forward import thresholds
 from omega_tasks.simulation.market import simulate
 from omega_tasks.simulation.params import SimulationParams
 
 ARGS = argparse.Namespace(horizon_min=30, draws=5, seed=0, trap_bars=3, epsilon_atr=0.05, k=1.5,
-                          entry="trade")
+                          entry="trade", block_min=30)
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +41,11 @@ def test_the_table_counts_every_kind_the_detector_found(market):
     grabs = int(table["all grabs"][2].replace(",", ""))
     assert grabs == int(table["liquidity_grab_high"][2]) + int(table["liquidity_grab_low"][2])
     assert "%" in table["all grabs"][3] and "%" in table["all grabs"][4]
+    # every scored row has a difference and a corrected verdict, and the heading counts them
+    tested = [r for r in table.values() if r[6] in ("yes", "no (worse)", "no (within)")]
+    assert all("[" in r[5] for r in tested) and table[traps.OFF][6] == ""
+    assert f"across the {len(tested)} rows tested" in out
+    assert "blocks of 30 min" in out
 
 
 def test_claims_point_against_the_move_and_keep_only_full_horizons(market):
@@ -61,16 +66,6 @@ def test_claims_point_against_the_move_and_keep_only_full_horizons(market):
             assert c.signal.direction == ev["direction"] == (1 if "low" in ev["swing"]["kind"]
                                                             else -1)
         assert c.signal.threshold == in_force[i]
-
-
-@pytest.mark.parametrize(("mine", "theirs", "said"), [
-    (Tally(80, 20, 0), Tally(500, 500, 0), "yes"),
-    (Tally(20, 80, 0), Tally(500, 500, 0), "no (worse)"),
-    (Tally(52, 48, 0), Tally(500, 500, 0), "no (within)"),
-    (Tally(0, 0, 5), Tally(500, 500, 0), ""),
-])
-def test_the_verdict_compares_intervals(mine, theirs, said):
-    assert traps.verdict(mine, theirs) == said
 
 
 def test_grabs_and_traps_carry_the_regime_and_fibonacci_levels_in_force(market):

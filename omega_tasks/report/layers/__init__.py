@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from omega_tasks.messages import Event
-from omega_tasks.names import FIB, HIGHFREQ, ORDERFLOW, PREDICTION, TRAPS, TREND
-from omega_tasks.report.layers import fib, orderflow, prediction, regime, traps
+from omega_tasks.names import FIB, HIGHFREQ, ORDERFLOW, PREDICTION, TRAPS, TREND, VOLATILITY
+from omega_tasks.report.layers import fib, orderflow, prediction, regime, traps, volatility
 from omega_tasks.report.panels import Panels
 
 Layer = Callable[[Panels, Sequence[Event]], None]
@@ -17,4 +17,5 @@ LAYERS: dict[str, Layer] = {
     ORDERFLOW: orderflow.draw,
     TREND: regime.draw,
     PREDICTION: prediction.draw,
+    VOLATILITY: volatility.draw,
 }
