@@ -39,7 +39,7 @@ class Request:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class Answer:
     """What a sink answered: accepted, or refused (``permanent`` if retrying cannot help)."""
 
     accepted: bool
@@ -76,17 +76,17 @@ class Sink:
         return {"Content-Type": "application/json", "Idempotency-Key": key,
                 "User-Agent": "omega-notify"}
 
-    def send(self, request: Request) -> Outcome:
+    def send(self, request: Request) -> Answer:
         """POST a request; any answer but 2xx, and any network failure, is a refusal."""
         http = urllib.request.Request(request.url, data=request.body, headers=request.headers,
                                       method="POST")
         try:
             with urllib.request.urlopen(http, timeout=self.spec.timeout_s) as answer:
                 answer.read()
-                return Outcome(True)
+                return Answer(True)
         except urllib.error.HTTPError as exc:
             detail = exc.read(200).decode("utf-8", "replace").strip()
-            return Outcome(False, f"HTTP {exc.code} {detail}".strip(), exc.code in PERMANENT)
+            return Answer(False, f"HTTP {exc.code} {detail}".strip(), exc.code in PERMANENT)
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
-            return Outcome(False, f"unreachable: {reason}")
+            return Answer(False, f"unreachable: {reason}")
