@@ -4,10 +4,21 @@ import numpy as np
 import pytest
 
 from omega_tasks.evaluation.bootstrap import BIN_MS, Timeline
-from omega_tasks.evaluation.stats import benjamini_hochberg, verdicts, wilson
+from omega_tasks.evaluation.stats import benjamini_hochberg, verdicts
 
 MINUTES = 2880
 TIMES = np.arange(MINUTES) * BIN_MS
+
+
+def wilson(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95 %): what the tables used to print."""
+    if trials == 0:
+        return (math.nan, math.nan)
+    p = successes / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def ar1(rng, n, phi, sigma=1.0):
