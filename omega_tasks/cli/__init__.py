@@ -20,13 +20,15 @@ from omega_tasks.cli import (
     record,
     replay,
     run,
+    serve,
     state,
     status,
 )
 from omega_tasks.config import Settings, redact_url
 from omega_tasks.errors import ConfigError, OmegaError
 
-COMMANDS = (demo, run, feed, record, replay, events, state, status, evaluate, config_cmd)
+COMMANDS = (demo, run, feed, record, replay, events, state, status, evaluate, config_cmd,
+            serve)
 
 
 def parser() -> argparse.ArgumentParser:
