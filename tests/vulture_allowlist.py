@@ -14,3 +14,4 @@ _.close_connection  # http.server reads it after each request
 _.obj  # a YAML loader's constructor result
 pytestmark  # pytest reads each module's marks
 _.should_exit  # uvicorn.Server stops serving when should_exit is set
+_.capture_signals  # uvicorn.Server wraps its serving in capture_signals()

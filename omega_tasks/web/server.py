@@ -4,6 +4,7 @@ run (``--serve``), on a socket bound first so its address is known before it ser
 from __future__ import annotations
 
 import ipaddress
+import signal
 import socket
 import threading
 import time
@@ -55,10 +56,28 @@ def address(sock: socket.socket) -> str:
     return f"http://{shown}:{port}/"
 
 
-def server_for(settings: Settings) -> uvicorn.Server:
+class Server(uvicorn.Server):
+    """uvicorn's server, for which SIGINT and SIGTERM are a clean end (uvicorn's own raises
+    the signal again once it has shut down, which would kill the process)."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self.handle_exit)
+                    for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def server_for(settings: Settings) -> Server:
     config = uvicorn.Config(create_app(settings), log_level="warning", access_log=False,
                             timeout_graceful_shutdown=2, lifespan="on")
-    return uvicorn.Server(config)
+    return Server(config)
 
 
 def serve(settings: Settings, sock: socket.socket) -> None:
