@@ -19,6 +19,7 @@ from typing import Any
 
 import redis
 
+from omega_tasks.errors import DecodeError
 from omega_tasks.names import SymbolKeys
 from omega_tasks.web.bars import bar_json
 from omega_tasks.web.reader import Reader, StoredEvent, stored_event
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 QUEUE_MESSAGES = 2_000  # a client this far behind is dropped, to resume from its cursor
 READ_COUNT = 500
+SNAPSHOT_EVERY = 4  # refreshes between looks at the snapshots (bars are looked at each one)
+JOIN_WAIT_S = 10.0  # a hub that cannot start reading (Redis away) within this fails the join
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,7 @@ class Message:
 
 
 DROPPED = Message(b"event: lagging\ndata: {}\n\n")
+ENDED = Message(b"event: closing\ndata: {}\n\n")  # the server is shutting down
 
 
 def sse(kind: str, payload: Any, cursor: str | None = None) -> Message:
@@ -63,6 +67,7 @@ class SymbolHub:
         self.clients: set[asyncio.Queue[Message]] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self.stopped = False
+        self.reading = asyncio.Event()  # set once the events read has its starting point
 
     def join(self) -> asyncio.Queue[Message]:
         queue: asyncio.Queue[Message] = asyncio.Queue(QUEUE_MESSAGES)
@@ -100,6 +105,7 @@ class SymbolHub:
             try:
                 if cursor is None:
                     cursor = (await self.reader.events_bounds(self.k))[1] or "0-0"
+                    self.reading.set()
                 got = await self.reader.redis.xread({self.k.events: cursor}, count=READ_COUNT,
                                                     block=1000)
             except redis.RedisError as exc:
@@ -110,23 +116,33 @@ class SymbolHub:
                 continue
             for _, entries in got:
                 for entry_id, fields in entries:
-                    stored = stored_event(entry_id, fields)
-                    cursor = stored.cursor
+                    cursor = entry_id.decode()
+                    try:
+                        stored = stored_event(entry_id, fields)
+                    except (DecodeError, KeyError) as exc:
+                        log.warning("%s %s does not decode, skipped: %s", self.k.events,
+                                    cursor, exc)
+                        continue
                     self._send(event_message(stored))
 
     async def _changes(self) -> None:
-        """Send snapshots that moved forward and the forming bar when it changed."""
+        """Send the forming bar when it changed, and every ``SNAPSHOT_EVERY`` refreshes the
+        snapshots that moved forward (they are large, and change with every batch)."""
         covered: dict[str, int] = {}
         last_bar: dict[str, Any] | None = None
+        turn = 0
         while not self.stopped:
             try:
-                now = await self.reader.covered(self.k, self.analyses)
-                moved = [name for name, last in now.items() if last > covered.get(name, -1)]
-                if covered and moved:
-                    views = await self.reader.snapshots(self.k, moved)
-                    for name, snap in views.items():
-                        self._send(sse("snapshot", {"analysis": name, **snap}))
-                covered = now
+                if turn % SNAPSHOT_EVERY == 0:
+                    now = await self.reader.covered(self.k, self.analyses)
+                    moved = [name for name, last in now.items()
+                             if last > covered.get(name, -1)]
+                    if covered and moved:
+                        views = await self.reader.snapshots(self.k, moved)
+                        for name, snap in views.items():
+                            self._send(sse("snapshot", {"analysis": name, **snap}))
+                    covered = now
+                turn += 1
                 forming = await self.reader.forming(self.k)
                 bar = bar_json(forming) if forming is not None else None
                 if bar is not None and bar != last_bar:
@@ -146,19 +162,29 @@ class Hubs:
         self.refresh_s = refresh_s
         self.hubs: dict[str, SymbolHub] = {}
 
-    def join(self, k: SymbolKeys) -> tuple[SymbolHub, asyncio.Queue[Message]]:
+    async def join(self, k: SymbolKeys) -> tuple[SymbolHub, asyncio.Queue[Message]]:
+        """Join the symbol's hub; it then forwards every event added after this returns."""
         hub = self.hubs.get(k.member)
         if hub is None:
             hub = self.hubs[k.member] = SymbolHub(self.reader, k, self.analyses, self.refresh_s)
-        return hub, hub.join()
+        queue = hub.join()
+        try:
+            await asyncio.wait_for(hub.reading.wait(), JOIN_WAIT_S)
+        except TimeoutError:
+            self.leave(hub, queue)
+            raise
+        return hub, queue
 
     def leave(self, hub: SymbolHub, queue: asyncio.Queue[Message]) -> None:
         if hub.leave(queue):
             self.hubs.pop(hub.k.member, None)
 
     def close(self) -> None:
-        """Stop every hub (the server is shutting down)."""
+        """End every client's stream and stop every hub (the server is shutting down)."""
         for hub in list(self.hubs.values()):
             for queue in list(hub.clients):
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()  # make room to say why it ends
+                queue.put_nowait(ENDED)
                 hub.leave(queue)
         self.hubs.clear()

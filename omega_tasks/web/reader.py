@@ -20,6 +20,9 @@ from omega_tasks.core.types import Bar
 from omega_tasks.messages import Event
 from omega_tasks.names import Keys, SymbolKeys
 
+CONNECTIONS = 32
+POOL_WAIT_S = 10.0
+
 
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
@@ -47,13 +50,19 @@ class Reader:
 
     @classmethod
     def connect(cls, settings: Settings) -> Reader:
-        """A reader on the Redis of ``settings`` (no I/O until first use)."""
-        client = aioredis.Redis.from_url(settings.redis_url, socket_connect_timeout=5,
-                                         health_check_interval=30)
-        return cls(client, Keys(settings.key_prefix))
+        """A reader on the Redis of ``settings`` (no I/O until first use).
+
+        A burst of requests waits for one of ``CONNECTIONS`` connections rather than
+        failing when the pool is used up (each watched symbol holds one for its reads).
+        """
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=CONNECTIONS, timeout=POOL_WAIT_S,
+            socket_connect_timeout=5, health_check_interval=30)
+        return cls(aioredis.Redis(connection_pool=pool), Keys(settings.key_prefix))
 
     async def close(self) -> None:
         await self.redis.aclose()
+        await self.redis.connection_pool.disconnect()
 
     def symbol(self, exchange: str, symbol: str) -> SymbolKeys:
         return self.keys.symbol(exchange, symbol)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from starlette.applications import Starlette
 
 from omega_tasks.config import Settings
 from omega_tasks.errors import ConfigError
@@ -58,7 +59,18 @@ def address(sock: socket.socket) -> str:
 
 class Server(uvicorn.Server):
     """uvicorn's server, for which SIGINT and SIGTERM are a clean end (uvicorn's own raises
-    the signal again once it has shut down, which would kill the process)."""
+    the signal again once it has shut down, which would kill the process), and whose open
+    event streams end when it shuts down (else it would wait for them)."""
+
+    def __init__(self, config: uvicorn.Config, app: Starlette) -> None:
+        super().__init__(config)
+        self.app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        context = getattr(self.app.state, "context", None)
+        if context is not None:
+            context.hubs.close()
+        await super().shutdown(sockets)
 
     @contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -75,9 +87,10 @@ class Server(uvicorn.Server):
 
 
 def server_for(settings: Settings) -> Server:
-    config = uvicorn.Config(create_app(settings), log_level="warning", access_log=False,
+    app = create_app(settings)
+    config = uvicorn.Config(app, log_level="warning", access_log=False,
                             timeout_graceful_shutdown=2, lifespan="on")
-    return Server(config)
+    return Server(config, app)
 
 
 def serve(settings: Settings, sock: socket.socket) -> None:

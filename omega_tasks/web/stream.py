@@ -17,11 +17,12 @@ from starlette.types import Receive, Scope, Send
 
 from omega_tasks.names import SymbolKeys
 from omega_tasks.web.api import EVENTS_MAX, Endpoint, ask, context
-from omega_tasks.web.hub import DROPPED, Hubs, event_message
+from omega_tasks.web.hub import DROPPED, ENDED, Hubs, event_message
 from omega_tasks.web.params import CURSOR, EXCHANGE, SYMBOL, BadRequest, Param, pick_symbol
 from omega_tasks.web.reader import Reader, position
 
 KEEP_ALIVE_S = 15.0  # a comment this often keeps proxies from closing a quiet stream
+WRITE_MESSAGES = 256  # messages that piled up for a client are written together, up to this
 
 STREAM = Endpoint(
     "/api/stream",
@@ -69,7 +70,11 @@ async def stream(request: Request) -> EventStream:
 async def messages(reader: Reader, hubs: Hubs, k: SymbolKeys,
                    cursor: str | None) -> AsyncGenerator[bytes, None]:
     """The stream of one client: the retained events after ``cursor``, then the live ones."""
-    hub, queue = hubs.join(k)  # first join, so nothing added during the catch-up is missed
+    try:
+        hub, queue = await hubs.join(k)  # first join: nothing added during the catch-up is missed
+    except TimeoutError:
+        yield b"event: unavailable\ndata: {}\n\n"
+        return
     try:
         yield b"retry: 1000\n\n"
         last = cursor
@@ -83,16 +88,23 @@ async def messages(reader: Reader, hubs: Hubs, k: SymbolKeys,
                     break
         while True:
             try:
-                message = await asyncio.wait_for(queue.get(), KEEP_ALIVE_S)
+                waiting = [await asyncio.wait_for(queue.get(), KEEP_ALIVE_S)]
             except TimeoutError:
                 yield b": keep-alive\n\n"
                 continue
-            if message.cursor is not None:
-                if last is not None and position(message.cursor) <= position(last):
-                    continue  # sent in the catch-up already
-                last = message.cursor
-            yield message.data
-            if message is DROPPED:
-                return
+            while not queue.empty() and len(waiting) < WRITE_MESSAGES:
+                waiting.append(queue.get_nowait())  # what piled up goes out in one write
+            chunk = []
+            for message in waiting:
+                if message.cursor is not None:
+                    if last is not None and position(message.cursor) <= position(last):
+                        continue  # sent in the catch-up already
+                    last = message.cursor
+                chunk.append(message.data)
+                if message is DROPPED or message is ENDED:
+                    yield b"".join(chunk)
+                    return
+            if chunk:
+                yield b"".join(chunk)
     finally:
         hubs.leave(hub, queue)

@@ -45,9 +45,12 @@ class Listener:
         return [m["id"] for m in self.messages if m.get("event") == "event"]
 
     def wait_for(self, cursor: str, timeout_s: float = 20.0) -> None:
+        self.wait_until(lambda: cursor in self.events(), f"{cursor} did not arrive", timeout_s)
+
+    def wait_until(self, arrived, what: str, timeout_s: float = 20.0) -> None:
         deadline = time.monotonic() + timeout_s
-        while cursor not in self.events():
-            assert time.monotonic() < deadline, f"{cursor} did not arrive"
+        while not arrived():
+            assert time.monotonic() < deadline, what
             time.sleep(0.02)  # polling what the listener thread has received
 
     def close(self) -> None:
@@ -70,8 +73,9 @@ def test_a_stream_delivers_every_event_once_live_and_resumes_after_a_server_rest
         assert received == stored[stored.index(since) + 1:]  # the retained ones, then live
         kinds = {m.get("event") for m in listener.messages}
         assert {"bar", "snapshot"} <= kinds
-        bars = [m for m in listener.messages if m.get("event") == "bar"]
-        assert '"last_id":3735703162' in bars[-1]["data"]
+        listener.wait_until(lambda: any('"last_id":3735703162' in m["data"]
+                                        for m in listener.messages if m.get("event") == "bar"),
+                            "the forming bar of the last trade did not arrive")
         listener.close()
     cut = received[len(received) // 3]
     with server(settings) as http:  # a new server process state: nothing but Redis remains
