@@ -62,6 +62,7 @@ def test_omega_serve_prints_its_address_serves_and_stops_on_sigterm(settings, st
 
 
 @pytest.mark.data
+@pytest.mark.slow
 def test_omega_replay_serve_keeps_the_dashboard_up_after_the_replay_until_ctrl_c(settings,
                                                                                   store):
     port = dead_port()

@@ -31,6 +31,7 @@ def test_the_page_draws_candles_and_events_and_shows_new_ones_within_two_seconds
     k = store.symbol("binance", "BTC-USDT")
     with server(settings) as http:
         page = browser.new_page(viewport={"width": 1400, "height": 850})
+        page.set_default_timeout(60_000)  # a loaded machine draws slowly; latency is checked below
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(str(http.base_url))
