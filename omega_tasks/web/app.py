@@ -1,6 +1,7 @@
 """The ASGI application of ``omega serve``: the JSON API, the event stream, the page.
 
-Read only: it never writes to Redis. Every error a request can cause is an answer in JSON
+Read only: it writes no state to Redis (only the health answer's expiring write probe, as
+``omega status`` sets it). Every error a request can cause is an answer in JSON
 saying what is wrong (4xx); Redis being unreachable is a 503 saying so.
 """
 

@@ -1,6 +1,6 @@
 """What the web server reads from Redis, through the asyncio client and the store's key names.
 
-Read only: the server never writes a key. The key families and their encodings are the
+Read only: it writes no key. The key families and their encodings are the
 store's (``names.Keys``, JSON events, msgpack bars and bar clock); this is their asyncio reading.
 """
 
