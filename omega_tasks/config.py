@@ -253,6 +253,17 @@ class Settings:
     log_level: str = _setting(
         "INFO", "logging level", _one_of("DEBUG", "INFO", "WARNING", "ERROR")
     )
+    web_host: str = _setting(
+        "127.0.0.1", "address `omega serve` binds; anywhere but loopback needs OMEGA_WEB_TOKEN"
+    )
+    web_port: int = _setting(8000, "port `omega serve` listens on (0: any free one)", _port)
+    web_token: str = _setting(
+        "", "bearer token the web API and page ask for (also taken from a login cookie); "
+        "empty: none asked"
+    )
+    web_cors_origins: tuple[str, ...] = _setting(
+        (), "origins the web API allows cross-origin reads from (comma-separated); none unless set"
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -301,6 +312,8 @@ class Settings:
             shown = ",".join(value) if isinstance(value, tuple) else str(value)
             if spec.name.endswith("_url"):
                 shown = redact_url(shown)
+            if spec.name.endswith("_token") and shown:
+                shown = "***"
             rows.append((PREFIX + spec.name.upper(), shown, spec.metadata["doc"]))
         return rows
 

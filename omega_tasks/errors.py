@@ -8,7 +8,8 @@
     ├── InputsBehind         an analysis's inputs have not reached its trade yet
     ├── HistoryTrimmed       trades an analysis needs are no longer in the tick stream
     ├── EmbeddedRedisError   the embedded Redis server could not be started
-    └── ModelRejected        a stored model names types outside the trusted list: not loaded
+    ├── ModelRejected        a stored model names types outside the trusted list: not loaded
+    └── ApiError             an Omega web server refused a request (``omega_tasks.client``)
 """
 
 from __future__ import annotations
@@ -63,3 +64,12 @@ class ModelRejected(OmegaError):
 class InputsBehind(OmegaError):
     """An analysis's inputs have not reached the trade it would read them at: the last input
     to get there runs it."""
+
+
+class ApiError(OmegaError):
+    """An Omega web server answered a request with an error; ``status`` is its HTTP status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status = status
+        self.message = message

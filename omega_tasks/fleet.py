@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from omega_tasks.catalog import published
+import redis
+from kombu.exceptions import OperationalError
+
+from omega_tasks.catalog import busy_queues, published
+from omega_tasks.config import Settings, redact_url
 from omega_tasks.health import FeedHealth
-from omega_tasks.names import ALL_QUEUES
+from omega_tasks.names import ALL_QUEUES, Queue
+from omega_tasks.retry import failure_class
 from omega_tasks.store import Store
 from omega_tasks.worker.app import OmegaApp
 
@@ -103,3 +109,41 @@ def feed_problems(views: list[SymbolView], stale_s: float) -> list[str]:
 def queue_problems(needed: tuple[str, ...], workers: dict[str, list[str]]) -> list[str]:
     """Say which of the ``needed`` queues no worker consumes."""
     return [f"queue {q}: no worker consumes it" for q in needed if not workers.get(q)]
+
+
+def status_report(store: Store, app: OmegaApp, settings: Settings,
+                  workers_timeout_s: float | None) -> dict[str, Any]:
+    """What ``omega status --json`` says: feeds, Redis memory, queues, and whether all is
+    healthy; workers are asked only with a timeout. When Redis does not answer, only
+    ``healthy`` (False) and the problem."""
+    try:
+        memory = store.memory()
+        full = memory_problems(*memory, int(store.bytes_per_trade() * settings.batch_max))
+        views = symbol_views(store)
+        depths = queue_depths(app)
+    except (redis.RedisError, OSError, OperationalError) as exc:
+        reached = "full" if failure_class(exc) == "redis full" else "unreachable"
+        return {"healthy": False,
+                "problems": [f"Redis {reached} at {redact_url(settings.redis_url)}: {exc}"]}
+    problems = full + feed_problems(views, settings.feed_stale_s)
+    workers: dict[str, list[str]] | None = None
+    if workers_timeout_s is not None:
+        workers = workers_by_queue(app, workers_timeout_s)
+        needed = (*busy_queues(settings.queues), Queue.MAINTENANCE)
+        problems += queue_problems(needed, workers)
+    return {
+        "healthy": not problems,
+        "problems": problems,
+        "feeds": [{"exchange": v.exchange, "symbol": v.symbol,
+                   "last_trade_id": v.health.last_trade_id if v.health else None,
+                   "age_s": round(v.health.age_s, 3) if v.health else None,
+                   "gaps_open": v.health.gaps_open if v.health else 0,
+                   "gaps_closed": v.health.gaps_closed if v.health else 0,
+                   "reconnects": v.health.reconnects if v.health else 0,
+                   "connection": v.health.connection if v.health else "",
+                   "lag_trades": v.lag_trades} for v in views],
+        "redis_memory": {"used": memory[0], "max": memory[1], "writable": memory[2]},
+        "queues": {q: {"waiting": depths[q],
+                       "workers": None if workers is None else workers.get(q, [])}
+                   for q in depths},
+    }

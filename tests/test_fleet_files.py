@@ -76,13 +76,14 @@ def test_every_procfile_entry_is_a_real_omega_or_celery_command():
     assert {name: what for name, (what, _) in commands.items()} == {
         "feeder": "omega feed", "worker_traps": "celery worker", "worker_fib": "celery worker",
         "worker_ml": "celery worker", "beat": "celery beat", "flower": "celery flower",
-        "notify": "omega notify"}
+        "notify": "omega notify", "web": "omega serve"}
     assert commands["feeder"][1]["live"]
     assert [tuple(p["queues"]) for what, p in commands.values() if what == "celery worker"] \
         == GROUPS
     ports = {name: env.get("OMEGA_METRICS_PORT") for name, (env, _) in entries.items()}
     assert ports == {"feeder": "9101", "worker_traps": "9102", "worker_fib": "9103",
-                     "worker_ml": "9104", "beat": "9105", "flower": None, "notify": "9106"}
+                     "worker_ml": "9104", "beat": "9105", "flower": None, "notify": "9106",
+                     "web": None}
     assert entries["notify"][0]["OMEGA_NOTIFY_RECEIVER_PORT"] == "9107"
     flower = entries["flower"][1]
     assert "--address=127.0.0.1" in flower and "--basic-auth=omega:secret" in flower
@@ -100,12 +101,13 @@ def test_every_compose_service_runs_a_real_command_of_this_image():
     services = compose()["services"]
     assert set(services) == {"redis", "feeder", "worker-traps", "worker-fib", "worker-ml",
                              "beat", "flower", "prometheus", "notify", "alertmanager",
-                             "grafana"}
+                             "grafana", "web"}
     ours = {name: s for name, s in services.items() if s.get("image") == "omega-analytics:latest"}
     assert set(ours) == set(services) - {"redis", "prometheus", "alertmanager", "grafana"}
     commands = {name: parse(s["command"]) for name, s in ours.items()}
     assert commands["feeder"][0] == "omega feed" and commands["feeder"][1]["live"]
     assert commands["beat"][0] == "celery beat" and commands["flower"][0] == "celery flower"
+    assert commands["web"][0] == "omega serve" and commands["web"][1]["host"] == "0.0.0.0"
     workers = [tuple(commands[f"worker-{g[0]}"][1]["queues"]) for g in GROUPS]
     assert workers == GROUPS and sorted(q for g in workers for q in g) == sorted(ALL_QUEUES)
     for s in ours.values():  # every OMEGA_* value is one Settings accepts
@@ -123,6 +125,8 @@ def test_compose_publishes_ports_on_the_loopback_address_only():
         ":?set FLOWER_BASIC_AUTH=user:password}")
     assert "--requirepass" in services["redis"]["command"]
     assert "${REDIS_PASSWORD" in services["feeder"]["environment"]["OMEGA_REDIS_URL"]
+    assert services["web"]["environment"]["OMEGA_WEB_TOKEN"].endswith(
+        ":?set OMEGA_WEB_TOKEN}")  # it binds 0.0.0.0 inside its container
 
 
 def test_prometheus_scrapes_the_port_every_metrics_endpoint_opens():

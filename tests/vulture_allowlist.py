@@ -15,3 +15,5 @@ _.obj  # a YAML loader's constructor result
 pytestmark  # pytest reads each module's marks
 _.do_POST  # http.server calls it for each POST
 _.daemon_threads  # socketserver reads it: request threads do not hold up a shutdown
+_.should_exit  # uvicorn.Server stops serving when should_exit is set
+_.capture_signals  # uvicorn.Server wraps its serving in capture_signals()

@@ -22,6 +22,7 @@ from omega_tasks.cli import (
     record,
     replay,
     run,
+    serve,
     state,
     status,
 )
@@ -29,7 +30,7 @@ from omega_tasks.config import Settings, redact_url
 from omega_tasks.errors import ConfigError, OmegaError
 
 COMMANDS = (demo, run, feed, record, replay, events, state, status, evaluate, config_cmd,
-            notify, export)
+            notify, export, serve)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from feeder.sources.simulator import SimulatorSource
-from omega_tasks.cli import arguments
+from omega_tasks.cli import arguments, dashboard
 from omega_tasks.cli.onemachine import one_machine
 from omega_tasks.cli.progress import Progress
 from omega_tasks.config import Settings
@@ -34,6 +34,7 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--history-hours", type=arguments.at_least_zero, default=26.0,
                         help="simulated hours of 1m bars before the run, stored as a live "
                              "feed's warm-up; the trend model trains on them (0: no model)")
+    dashboard.add(parser, lingers=True)
     parser.set_defaults(run=run)
 
 
@@ -42,7 +43,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     simulation = simulate(params)
     progress = Progress(len(simulation.trades))
     first_id = simulation.trades.first_id
-    with one_machine(settings, workers=args.workers) as machine:
+    with one_machine(settings, workers=args.workers) as machine, \
+            dashboard.dashboard(args.serve, machine.settings) as url:
         store, app = machine.store, machine.app
         k = store.symbol(params.exchange, params.symbol)
         store.forget(k)
@@ -67,5 +69,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         render(args.chart, bars, events,
                f"omega demo · simulated {params.symbol} · seed {params.seed} · "
                f"{len(events)} events", truth=simulation, quotes=quotes)
-        print(f"\nChart: {args.chart}")
+        print(f"\nChart: {args.chart}", flush=True)
+        dashboard.linger(url)
     return 0

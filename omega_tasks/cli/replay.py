@@ -15,7 +15,7 @@ from feeder.exchanges.named import EXCHANGES, exchange_named
 from feeder.files import read_candles
 from feeder.recordings import exchange_of, first_trade
 from feeder.sources.recording import RecordingSource
-from omega_tasks.cli import arguments
+from omega_tasks.cli import arguments, dashboard
 from omega_tasks.cli.onemachine import one_machine, summary
 from omega_tasks.config import Settings
 from omega_tasks.errors import InputError
@@ -37,6 +37,7 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         help="a candle CSV: its 1m bars before the recording's first trade "
                              "warm the analyses up, as a live feed's REST warm-up does "
                              "(OMEGA_KLINES_AT_START of them)")
+    dashboard.add(parser, lingers=True)
     parser.set_defaults(run=run)
 
 
@@ -47,7 +48,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     source = RecordingSource(args.file, exchange, args.speed)
     pace = "max" if args.speed is None else f"{args.speed:g}x"
     print(f"replaying {args.file} as {exchange.name} at speed {pace}", flush=True)
-    with one_machine(settings, workers=args.workers) as machine:
+    with one_machine(settings, workers=args.workers) as machine, \
+            dashboard.dashboard(args.serve, machine.settings) as url:
         if args.fresh:
             store = machine.store
             for stored_exchange, symbol in store.symbols():
@@ -57,10 +59,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             warm_from_file(machine.store, args.file, exchange, args.klines,
                            settings.klines_at_start)
         outcome = machine.feed(source)
-    print(f"{source.frames:,} frames read")
-    if outcome.report.snapshots_failed:
-        print(f"{outcome.report.snapshots_failed} book snapshots failed")
-    print(summary(outcome))
+        print(f"{source.frames:,} frames read")
+        if outcome.report.snapshots_failed:
+            print(f"{outcome.report.snapshots_failed} book snapshots failed")
+        print(summary(outcome), flush=True)
+        dashboard.linger(url)
     return 0 if outcome.caught_up else 1
 
 

@@ -17,7 +17,7 @@ from feeder.exchanges.named import DEFAULT_SYMBOLS, EXCHANGES, exchange_named
 from feeder.recordings import Recorder
 from feeder.rest import backfiller, snapshotter, warm_up
 from feeder.sources.websocket import Timing, WebSocketSource
-from omega_tasks.cli import arguments
+from omega_tasks.cli import arguments, dashboard
 from omega_tasks.cli.onemachine import one_machine, summary
 from omega_tasks.config import Settings
 from omega_tasks.errors import InputError, TransientError
@@ -30,6 +30,7 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--record", type=arguments.new_file,
                         help="also record raw frames to this file")
     parser.add_argument("--workers", type=arguments.count, default=2, help="worker threads")
+    dashboard.add(parser, lingers=False)
     parser.set_defaults(run=run)
 
 
@@ -78,7 +79,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     exchange = source.exchange
     print(f"connecting to {exchange.ws_url} for {', '.join(source.symbols)}", flush=True)
     try:
-        with one_machine(settings, workers=args.workers) as machine:
+        with one_machine(settings, workers=args.workers) as machine, \
+                dashboard.dashboard(args.serve, machine.settings):
             warm(exchange, source.symbols, settings.klines_at_start)(machine.store)
             snapshots = snapshotter(exchange, record=recorder.write if recorder else None)
             outcome = machine.feed(source, backfill=backfiller(exchange), snapshots=snapshots)

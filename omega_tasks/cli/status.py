@@ -12,22 +12,9 @@ import argparse
 import json
 from typing import Any
 
-import redis
-from kombu.exceptions import OperationalError
-
-from omega_tasks.catalog import busy_queues
 from omega_tasks.cli import arguments
-from omega_tasks.config import Settings, redact_url
-from omega_tasks.fleet import (
-    feed_problems,
-    memory_problems,
-    queue_depths,
-    queue_problems,
-    symbol_views,
-    workers_by_queue,
-)
-from omega_tasks.names import Queue
-from omega_tasks.retry import failure_class
+from omega_tasks.config import Settings
+from omega_tasks.fleet import status_report
 from omega_tasks.store import Store
 from omega_tasks.worker.app import celery_app
 
@@ -45,41 +32,13 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace, settings: Settings) -> int:
     store = Store.connect(settings)
     app = celery_app(settings)
-    try:
-        memory = store.memory()
-        full = memory_problems(*memory, int(store.bytes_per_trade() * settings.batch_max))
-        views = symbol_views(store)
-        depths = queue_depths(app)
-    except (redis.RedisError, OSError, OperationalError) as exc:
-        reached = "full" if failure_class(exc) == "redis full" else "unreachable"
-        problem = f"Redis {reached} at {redact_url(settings.redis_url)}: {exc}"
-        print(json.dumps({"healthy": False, "problems": [problem]}) if args.json
-              else f"UNHEALTHY\n  {problem}")
+    report = status_report(store, app, settings,
+                           None if args.no_workers else args.timeout)
+    if "feeds" not in report:  # Redis did not answer
+        print(json.dumps(report) if args.json else f"UNHEALTHY\n  {report['problems'][0]}")
         return 1
-    problems = full + feed_problems(views, settings.feed_stale_s)
-    workers: dict[str, list[str]] | None = None
-    if not args.no_workers:
-        workers = workers_by_queue(app, args.timeout)
-        needed = (*busy_queues(settings.queues), Queue.MAINTENANCE)
-        problems += queue_problems(needed, workers)
-    report: dict[str, Any] = {
-        "healthy": not problems,
-        "problems": problems,
-        "feeds": [{"exchange": v.exchange, "symbol": v.symbol,
-                   "last_trade_id": v.health.last_trade_id if v.health else None,
-                   "age_s": round(v.health.age_s, 3) if v.health else None,
-                   "gaps_open": v.health.gaps_open if v.health else 0,
-                   "gaps_closed": v.health.gaps_closed if v.health else 0,
-                   "reconnects": v.health.reconnects if v.health else 0,
-                   "connection": v.health.connection if v.health else "",
-                   "lag_trades": v.lag_trades} for v in views],
-        "redis_memory": {"used": memory[0], "max": memory[1], "writable": memory[2]},
-        "queues": {q: {"waiting": depths[q],
-                       "workers": None if workers is None else workers.get(q, [])}
-                   for q in depths},
-    }
     print(json.dumps(report, sort_keys=True) if args.json else _text(report))
-    return 0 if not problems else 1
+    return 0 if report["healthy"] else 1
 
 
 def _text(report: dict[str, Any]) -> str:
