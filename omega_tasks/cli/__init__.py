@@ -12,6 +12,7 @@ import redis
 from kombu.exceptions import OperationalError
 
 from omega_tasks.cli import (
+    chart,
     config_cmd,
     demo,
     evaluate,
@@ -30,7 +31,7 @@ from omega_tasks.config import Settings, redact_url
 from omega_tasks.errors import ConfigError, OmegaError
 
 COMMANDS = (demo, run, feed, record, replay, events, state, status, evaluate, config_cmd,
-            notify, export, serve)
+            notify, export, serve, chart)
 
 
 def parser() -> argparse.ArgumentParser:
