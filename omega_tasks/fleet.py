@@ -53,8 +53,11 @@ def queue_depths(app: OmegaApp) -> dict[str, int]:
         conn.ensure_connection(max_retries=1)  # an answer now, not after the broker's retries
         channel = conn.default_channel
         # A declare (not passive: a queue no worker declared yet would be an error) answers
-        # with the length over every priority list; on Redis it writes nothing.
-        return {q: int(channel.queue_declare(queue=q).message_count) for q in ALL_QUEUES}
+        # with the length over every priority list; on Redis it writes nothing. It declares
+        # each queue as the app does (RabbitMQ refuses a declare with other arguments).
+        declared = app.amqp.queues
+        return {q: int(declared[q].bind(channel).queue_declare().message_count)
+                for q in ALL_QUEUES}
 
 
 def workers_by_queue(app: OmegaApp, timeout_s: float = 1.0) -> dict[str, list[str]]:

@@ -89,6 +89,8 @@ def environment(settings: Settings) -> dict[str, str]:
     env.update(OMEGA_REDIS_URL=settings.redis_url, OMEGA_KEY_PREFIX=settings.key_prefix,
                OMEGA_VISIBILITY_TIMEOUT_S=str(settings.visibility_timeout_s),
                OMEGA_LOG_LEVEL="WARNING")
+    if settings.broker_url:
+        env["OMEGA_BROKER_URL"] = settings.broker_url
     return env
 
 

@@ -16,8 +16,9 @@ def events_written(store) -> int:
 
 
 def test_a_worker_killed_mid_replay_and_restarted_leaves_the_clean_runs_results(
-    settings, store, market
+    fleet_settings, store, market
 ):
+    settings = fleet_settings
     app = celery_app(settings)
     queues = [*busy_queues(settings.queues), "maintenance"]
     workers = Workers(settings, queues)
@@ -25,8 +26,9 @@ def test_a_worker_killed_mid_replay_and_restarted_leaves_the_clean_runs_results(
     try:
         settle(store, feed(store, app, market, batch_max=200))
         expected = outcome(store)
-        store.redis.flushdb()
         workers.stop()
+        store.redis.flushdb()
+        app.control.purge()  # a stopping worker hands back what it had prefetched
         workers.start(1, concurrency=2)
 
         batches = 0
