@@ -47,6 +47,35 @@ def symbol_views(store: Store, now_ns: int | None = None) -> list[SymbolView]:
     return views
 
 
+@dataclass(frozen=True, slots=True)
+class VenueView:
+    """One exchange's feeds at a glance: its symbols, links, freshest trade and trouble."""
+
+    exchange: str
+    symbols: tuple[str, ...]
+    connections: tuple[str, ...]  # each symbol's link state, once each ("" unknown)
+    newest_age_s: float | None  # None: no symbol has stored a trade
+    gaps_open: int
+    reconnects: int  # the most any of its symbols counted (one connection carries them all)
+
+
+def venue_views(views: list[SymbolView]) -> list[VenueView]:
+    """Group the symbols' views by exchange, in exchange order."""
+    found = []
+    for exchange in sorted({v.exchange for v in views}):
+        mine = [v for v in views if v.exchange == exchange]
+        healths = [v.health for v in mine if v.health is not None]
+        found.append(VenueView(
+            exchange,
+            tuple(v.symbol for v in mine),
+            tuple(sorted({h.connection for h in healths})),
+            min((h.age_s for h in healths), default=None),
+            sum(h.gaps_open for h in healths),
+            max((h.reconnects for h in healths), default=0),
+        ))
+    return found
+
+
 def queue_depths(app: OmegaApp) -> dict[str, int]:
     """Return the messages waiting in every Omega queue (taken ones are not counted)."""
     with app.connection_for_read() as conn:

@@ -1,6 +1,6 @@
 """``omega status``: is the fleet healthy? Exits 1 when not, so it serves as a health check.
 
-Feed health per exchange and symbol, queue depths, workers online per queue (from Celery's
+Feed health per venue and per symbol, queue depths, workers online per queue (from Celery's
 inspect, a broadcast every worker answers), and how many trades each analysis snapshot
 trails its feed. Unhealthy: Redis unreachable, no feed, a stale feed, a link not connected,
 or a queue the fleet needs with no worker on it.
@@ -24,6 +24,7 @@ from omega_tasks.fleet import (
     queue_depths,
     queue_problems,
     symbol_views,
+    venue_views,
     workers_by_queue,
 )
 from omega_tasks.names import Queue
@@ -73,6 +74,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                    "reconnects": v.health.reconnects if v.health else 0,
                    "connection": v.health.connection if v.health else "",
                    "lag_trades": v.lag_trades} for v in views],
+        "venues": {v.exchange: {"symbols": list(v.symbols),
+                                "connections": list(v.connections),
+                                "newest_age_s": None if v.newest_age_s is None
+                                else round(v.newest_age_s, 3),
+                                "gaps_open": v.gaps_open, "reconnects": v.reconnects}
+                   for v in venue_views(views)},
         "redis_memory": {"used": memory[0], "max": memory[1], "writable": memory[2]},
         "queues": {q: {"waiting": depths[q],
                        "workers": None if workers is None else workers.get(q, [])}
@@ -83,7 +90,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _text(report: dict[str, Any]) -> str:
-    lines = ["feeds"]
+    lines = ["venues"]
+    for name, v in report["venues"].items():
+        age = "never" if v["newest_age_s"] is None else f"{v['newest_age_s']:.1f} s ago"
+        lines.append(f"  {name}: {len(v['symbols'])} symbols, newest trade {age}, "
+                     f"{'/'.join(c or 'no link state' for c in v['connections']) or 'no feed'}"
+                     f", gaps open {v['gaps_open']}, reconnects {v['reconnects']}")
+    lines.append("feeds")
     for f in report["feeds"]:
         age = "never" if f["age_s"] is None else f"{f['age_s']:.1f} s ago"
         lines.append(f"  {f['exchange']}:{f['symbol']}  last trade {age} "
