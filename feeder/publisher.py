@@ -1,5 +1,6 @@
 """Publishing: one Redis script per batch (ticks, closed bars, feed health), then one task
-per analysis queue carrying the same msgpack blob."""
+per analysis queue carrying the same msgpack blob; with shards, to the symbol's shard of each
+queue, so one worker at a time takes a symbol's batches and its held folds stay hot."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from celery import Celery
 from omega_tasks.core.bars import BarClock
 from omega_tasks.core.types import Bar
 from omega_tasks.messages import Batch
-from omega_tasks.names import SymbolKeys, analyse_task
+from omega_tasks.names import SymbolKeys, analyse_task, shard_of, shard_queue
 from omega_tasks.retry import retrying
 from omega_tasks.store import Store
 
@@ -22,9 +23,10 @@ class Publisher:
 
     def __init__(
         self, store: Store, app: Celery | None, queues: Sequence[str], stop: threading.Event,
-        on_failure: Callable[[BaseException], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None, shards: int = 1,
     ) -> None:
         self.store = store
+        self.shards = shards
         self.app = app
         self.queues = tuple(queues)
         self.stop = stop
@@ -52,15 +54,18 @@ class Publisher:
         )
         if self.queues and self.app is not None:
             retrying(f"sending batch {k.member}@{batch.first_id}",
-                     lambda: self._send(blob), self.stop, on_failure=self.on_failure)
+                     lambda: self._send(blob, k.member), self.stop,
+                     on_failure=self.on_failure)
         self.batches += 1
         return batch
 
-    def _send(self, blob: bytes) -> None:
+    def _send(self, blob: bytes, member: str) -> None:
         assert self.app is not None
+        shard = shard_of(member, self.shards)
         with self.app.producer_or_acquire() as producer:
             for queue in self.queues:  # results live in the store: no result subscription
-                self.app.send_task(analyse_task(queue), args=(blob,), queue=queue,
+                to = queue if self.shards == 1 else shard_queue(queue, shard)
+                self.app.send_task(analyse_task(queue), args=(blob,), queue=to,
                                    producer=producer, ignore_result=True)
 
     def _clock(self, k: SymbolKeys) -> BarClock:

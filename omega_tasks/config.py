@@ -152,6 +152,10 @@ class Settings:
     queues: tuple[str, ...] = _setting(
         ANALYSIS_QUEUES, "analysis queues the feeder publishes to (comma-separated)", _queue_list
     )
+    shards: int = _setting(
+        1, "shard queues per analysis queue (traps.0, traps.1, ...): a symbol's batches go to "
+        "one shard, and each shard to one worker node at a time (1: no shards)", _positive,
+    )
     ticks_retained: int = _setting(
         1_000_000, "trades kept per symbol in its tick stream", _positive
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from omega_tasks.catalog import published
 from omega_tasks.health import FeedHealth
-from omega_tasks.names import ALL_QUEUES
+from omega_tasks.names import ALL_QUEUES, queue_names
 from omega_tasks.store import Store
 from omega_tasks.worker.app import OmegaApp
 
@@ -86,7 +86,7 @@ def queue_depths(app: OmegaApp) -> dict[str, int]:
         # each queue as the app does (RabbitMQ refuses a declare with other arguments).
         declared = app.amqp.queues
         return {q: int(declared[q].bind(channel).queue_declare().message_count)
-                for q in ALL_QUEUES}
+                for q in queue_names(app.settings.shards)}
 
 
 def workers_by_queue(app: OmegaApp, timeout_s: float = 1.0) -> dict[str, list[str]]:

@@ -13,3 +13,4 @@ _.log_message  # http.server logs through it
 _.close_connection  # http.server reads it after each request
 _.obj  # a YAML loader's constructor result
 pytestmark  # pytest reads each module's marks
+_.requires  # Celery's bootsteps read a step's requires

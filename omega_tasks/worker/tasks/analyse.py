@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from omega_tasks.catalog import on_queue
+from omega_tasks.core.analysis import TAPE
 from omega_tasks.errors import DecodeError
 from omega_tasks.messages import Batch
 from omega_tasks.names import analyse_task
@@ -25,13 +26,20 @@ def analyse(runtime: Runtime, queue: str, blob: bytes) -> dict[str, Any]:
         log.error("%s: dead-lettering a batch: %s", analyse_task(queue), exc.reason)
         store.dead_letter(analyse_task(queue), exc.reason, exc.raw)
         return {"dead_letter": exc.reason}
-    outcomes = [run(store, spec, batch, runtime.folds, runtime.inputs)
-                for spec in on_queue(queue)]
+    specs = on_queue(queue)
+    outcomes = [run(store, spec, batch, runtime.folds, runtime.inputs) for spec in specs]
+    # per analysis that folds the tape: as many as the batch's trades when none was folded
+    # twice, and none cold when the process held every fold from the symbol's last batch
+    tape = [o for spec, o in zip(specs, outcomes, strict=True) if TAPE in spec.kind.needs]
+    folded = sum(o.folded for o in tape) / len(tape) if tape else 0.0
+    if tape:
+        store.count_folding(queue, folded, len(batch), sum(o.cold for o in tape) / len(tape))
     return {
         "queue": queue,
         "exchange": batch.exchange,
         "symbol": batch.symbol,
         "trades": len(batch),
+        "folded": folded,
         "last_trade_id": batch.last_id,
         "received_ns": batch.received_ns[0],
         "events": {o.analysis: o.new_events for o in outcomes},
