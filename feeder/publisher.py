@@ -1,6 +1,7 @@
 """Publishing: one Redis script per batch (ticks, closed bars, feed health), then one task
-per analysis queue carrying the same msgpack blob; with shards, to the symbol's shard of each
-queue, so one worker at a time takes a symbol's batches and its held folds stay hot."""
+per analysis queue carrying the msgpack blobs of every batch due at once; with shards, one
+per queue and shard, to the symbols' shard, so one worker at a time takes a symbol's batches
+and its held folds stay hot."""
 
 from __future__ import annotations
 
@@ -36,6 +37,22 @@ class Publisher:
 
     def publish(self, batch: Batch) -> Batch:
         """Store the batch with the 1m bars it closes and send its tasks; return it so."""
+        return self.publish_all([batch])[0]
+
+    def publish_all(self, batches: Sequence[Batch]) -> list[Batch]:
+        """Store each batch with the 1m bars it closes, then send them together: one task
+        per queue (and shard) carries every batch bound for it, so the cost of a task is
+        shared by the symbols whose batches were due at once. Return them as stored."""
+        stored = [self._store(batch) for batch in batches]
+        if self.queues and self.app is not None:
+            first = stored[0][0]
+            retrying(f"sending {len(stored)} batches from {first.exchange}:{first.symbol}"
+                     f"@{first.first_id}", lambda: self._send(stored), self.stop,
+                     on_failure=self.on_failure)
+        self.batches += len(stored)
+        return [batch for batch, _ in stored]
+
+    def _store(self, batch: Batch) -> tuple[Batch, bytes]:
         k = self.store.symbol(batch.exchange, batch.symbol)
         clock = self._clock(k)
         closed: list[tuple[int, Bar]] = []
@@ -52,21 +69,22 @@ class Publisher:
             self.stop,
             on_failure=self.on_failure,
         )
-        if self.queues and self.app is not None:
-            retrying(f"sending batch {k.member}@{batch.first_id}",
-                     lambda: self._send(blob, k.member), self.stop,
-                     on_failure=self.on_failure)
-        self.batches += 1
-        return batch
+        return batch, blob
 
-    def _send(self, blob: bytes, member: str) -> None:
+    def _send(self, stored: Sequence[tuple[Batch, bytes]]) -> None:
         assert self.app is not None
-        shard = shard_of(member, self.shards)
+        by_shard: dict[int, list[bytes]] = {}
+        for batch, blob in stored:
+            shard = shard_of(f"{batch.exchange}:{batch.symbol}", self.shards)
+            by_shard.setdefault(shard, []).append(blob)
         with self.app.producer_or_acquire() as producer:
-            for queue in self.queues:  # results live in the store: no result subscription
-                to = queue if self.shards == 1 else shard_queue(queue, shard)
-                self.app.send_task(analyse_task(queue), args=(blob,), queue=to,
-                                   producer=producer, ignore_result=True)
+            for shard, blobs in by_shard.items():
+                for queue in self.queues:  # results live in the store: no result subscription
+                    to = queue if self.shards == 1 else shard_queue(queue, shard)
+                    # a lone batch travels as itself, several as a list
+                    self.app.send_task(analyse_task(queue), args=(blobs[0] if len(blobs) == 1
+                                                                  else blobs,),
+                                       queue=to, producer=producer, ignore_result=True)
 
     def _clock(self, k: SymbolKeys) -> BarClock:
         clock = self.clocks.get(k.member)

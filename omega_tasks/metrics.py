@@ -203,6 +203,8 @@ class WorkerMetrics:
         if "dead_letter" in retval:
             self.dead_letters.labels(task.name, reason_class(retval["dead_letter"])).inc()
             return
+        for reason in retval.get("dead_letters", ()):  # of a task carrying several batches
+            self.dead_letters.labels(task.name, reason_class(reason)).inc()
         queue = retval.get("queue")
         if queue is None:  # not an analysis task
             return

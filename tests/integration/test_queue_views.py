@@ -3,9 +3,12 @@
 once a worker took them."""
 
 import json
+import threading
 
 from prometheus_client import CollectorRegistry
 
+from feeder.publisher import Publisher
+from feeder.service import FeedReport
 from omega_tasks.catalog import busy_queues
 from omega_tasks.metrics import FleetCollector
 from omega_tasks.names import ALL_QUEUES
@@ -13,8 +16,8 @@ from omega_tasks.worker.app import worker_app
 from omega_tasks.worker.inprocess import worker_thread
 from tests import rabbitmq
 from tests.integration.test_cli import omega
-from tests.pipeline import feed, settle
-from tests.support import walk
+from tests.pipeline import settle
+from tests.support import batches, walk
 
 
 def status(settings):
@@ -35,8 +38,9 @@ def test_status_and_metrics_count_batches_waiting_on_rabbitmq_then_none_once_tak
     fleet_settings = settings.replace(broker_url=rabbitmq_base)
     rabbitmq.purge(rabbitmq_base, list(ALL_QUEUES))
     app = worker_app(fleet_settings)
-    report = feed(store, app, walk(2_000), batch_max=250)
-    assert report.batches == 8
+    publisher = Publisher(store, app, busy_queues(fleet_settings.queues), threading.Event())
+    for batch in batches(walk(2_000), 250):  # one at a time: one task per queue each
+        publisher.publish(batch)
 
     code, seen = status(fleet_settings)
     assert code == 1 and "queue traps: no worker consumes it" in seen["problems"]
@@ -45,5 +49,5 @@ def test_status_and_metrics_count_batches_waiting_on_rabbitmq_then_none_once_tak
     assert queue_length(app, "traps") == 8
 
     with worker_thread(app, [*busy_queues(fleet_settings.queues), "maintenance"]):
-        settle(store, report)
+        settle(store, FeedReport(last_ids={("sim", "BTC-USDT"): 2_000}))
         assert {queue_length(app, q) for q in ALL_QUEUES} == {0}

@@ -1,4 +1,5 @@
-"""One task per analysis queue: decode the batch, run the queue's analyses over it."""
+"""One task per analysis queue: decode its batch (or each of the batches it carries, for the
+symbols whose batches the feeder sent together), run the queue's analyses over each."""
 
 from __future__ import annotations
 
@@ -17,10 +18,36 @@ from omega_tasks.worker.runtime import Runtime
 log = logging.getLogger(__name__)
 
 
-def analyse(runtime: Runtime, queue: str, blob: bytes) -> dict[str, Any]:
-    """Run the analyses of ``queue`` over a batch; dead-letter a batch that does not decode."""
+def analyse(runtime: Runtime, queue: str, sent: bytes | list[bytes]) -> dict[str, Any]:
+    """Run the analyses of ``queue`` over a batch, or over each of a list of batches in
+    order; dead-letter a batch that does not decode."""
+    if not isinstance(sent, list):
+        return analyse_one(runtime, queue, sent)
+    results = [analyse_one(runtime, queue, blob) for blob in sent]
+    done = [r for r in results if "queue" in r]
+    merged: dict[str, Any] = {
+        "batches": len(sent),
+        "dead_letters": [r["dead_letter"] for r in results if "dead_letter" in r],
+    }
+    if done:
+        merged |= {
+            "queue": queue,
+            "trades": sum(r["trades"] for r in done),
+            "received_ns": min(r["received_ns"] for r in done),
+            "folded": sum(r["folded"] for r in done),
+            "kinds": _by_detector((d, k) for r in done for d, ks in r["kinds"].items()
+                                  for k in ks),
+        }
+    return merged
+
+
+def analyse_one(runtime: Runtime, queue: str, blob: Any) -> dict[str, Any]:
+    """Run the analyses of ``queue`` over one batch; dead-letter one that does not decode."""
     store = runtime.store
     try:
+        if not isinstance(blob, bytes):
+            raise DecodeError(f"a batch is bytes, not {type(blob).__name__}",
+                              repr(blob)[:4096].encode())
         batch = Batch.decode(blob)
     except DecodeError as exc:
         log.error("%s: dead-lettering a batch: %s", analyse_task(queue), exc.reason)
