@@ -43,7 +43,7 @@ def build_feeder(
     return Feeder(
         store,
         Publisher(store, app, sent if app is not None else (), stop or threading.Event(),
-                  shards=settings.shards),
+                  shards=settings.shards, bundle_ticks=settings.batch_max),
         MicroBatcher(settings.batch_max, settings.batch_ms / 1000),
         backfill=backfill,
         snapshots=snapshots,

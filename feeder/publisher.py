@@ -25,9 +25,11 @@ class Publisher:
     def __init__(
         self, store: Store, app: Celery | None, queues: Sequence[str], stop: threading.Event,
         on_failure: Callable[[BaseException], None] | None = None, shards: int = 1,
+        bundle_ticks: int = 1000,
     ) -> None:
         self.store = store
         self.shards = shards
+        self.bundle_ticks = bundle_ticks
         self.app = app
         self.queues = tuple(queues)
         self.stop = stop
@@ -73,12 +75,20 @@ class Publisher:
 
     def _send(self, stored: Sequence[tuple[Batch, bytes]]) -> None:
         assert self.app is not None
-        by_shard: dict[int, list[bytes]] = {}
+        by_shard: dict[int, list[list[bytes]]] = {}
+        ticks: dict[int, int] = {}
         for batch, blob in stored:
             shard = shard_of(f"{batch.exchange}:{batch.symbol}", self.shards)
-            by_shard.setdefault(shard, []).append(blob)
+            bundles = by_shard.setdefault(shard, [[]])
+            # a task carries at most a full batch's worth of trades: never a larger message
+            if bundles[-1] and ticks[shard] + len(batch) > self.bundle_ticks:
+                bundles.append([])
+                ticks[shard] = 0
+            bundles[-1].append(blob)
+            ticks[shard] = ticks.get(shard, 0) + len(batch)
+        sends = [(shard, blobs) for shard, bundles in by_shard.items() for blobs in bundles]
         with self.app.producer_or_acquire() as producer:
-            for shard, blobs in by_shard.items():
+            for shard, blobs in sends:
                 for queue in self.queues:  # results live in the store: no result subscription
                     to = queue if self.shards == 1 else shard_queue(queue, shard)
                     # a lone batch travels as itself, several as a list

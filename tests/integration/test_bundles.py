@@ -1,28 +1,39 @@
-"""Batches of several symbols due at once travel in one task per queue: every symbol's
-results equal those of feeding it alone, with far fewer tasks than batches; a bundle with
-a batch that does not decode dead-letters that one and analyses the rest."""
+"""Batches of several symbols due at once travel in one task per queue, up to a full batch's
+worth of trades: every symbol's results equal those of sending it alone, with one task where
+there were eight; a bundle with a batch that does not decode dead-letters that one and
+analyses the rest."""
 
 import dataclasses
+import threading
 
 from celery import signals
 
 from feeder.pipeline import build_feeder
+from feeder.publisher import Publisher
+from feeder.service import FeedReport
 from omega_tasks.catalog import busy_queues
+from omega_tasks.messages import Batch
 from omega_tasks.names import TRAPS, analyse_task
 from omega_tasks.worker.inprocess import worker_thread
 from tests.exchange_server import wait_for
-from tests.pipeline import feed, outcome, settle
+from tests.pipeline import outcome, settle
 from tests.support import ListSource, batches, walk
 
 SYMBOLS = [f"S{n}-USDT" for n in range(8)]
 
 
-def interleaved(ticks):
-    return [dataclasses.replace(t, symbol=s) for at in range(0, len(ticks), 25)
-            for s in SYMBOLS for t in ticks[at:at + 25]]
+def publish_rounds(store, app, symbols, ticks, bundle_ticks=1_000):
+    """Publish 25 trades of each symbol per round, every round's batches at once."""
+    publisher = Publisher(store, app, busy_queues(app.settings.queues), threading.Event(),
+                          bundle_ticks=bundle_ticks)
+    for at in range(0, len(ticks), 25):
+        publisher.publish_all([Batch.of([dataclasses.replace(t, symbol=s)
+                                         for t in ticks[at:at + 25]]) for s in symbols])
+    return FeedReport(last_ids={("sim", s): ticks[-1].trade_id for s in symbols})
 
 
-def test_eight_symbols_fed_together_equal_each_fed_alone_with_fewer_tasks(settings, store, app):
+def test_eight_symbols_sent_together_equal_each_sent_alone_in_one_task_a_round(
+        settings, store, app):
     ticks = walk(1_500)
     queues = [*busy_queues(settings.queues), "maintenance"]
     tasks = []
@@ -36,21 +47,19 @@ def test_eight_symbols_fed_together_equal_each_fed_alone_with_fewer_tasks(settin
             alone = {}
             for symbol in SYMBOLS[:2]:
                 store.redis.flushdb()
-                settle(store, feed(store, app, [dataclasses.replace(t, symbol=symbol)
-                                                for t in ticks], batch_max=100))
+                settle(store, publish_rounds(store, app, [symbol], ticks))
                 alone |= outcome(store)
-            store.redis.flushdb()
-            tasks.clear()
-            report = feed(store, app, interleaved(ticks), batch_max=100, batch_ms=20)
-            settle(store, report)
-            together = outcome(store)
+            for bundle_ticks, rounds_per_task in ((1_000, 1), (100, 0.5)):
+                store.redis.flushdb()
+                tasks.clear()
+                settle(store, publish_rounds(store, app, SYMBOLS, ticks, bundle_ticks))
+                together = outcome(store)
+                assert {m: together[m] for m in alone} == alone
+                assert set(together) == {f"sim:{s}" for s in SYMBOLS}
+                # 60 rounds of 8 batches of 25: one task a round, or one per 100 trades
+                assert tasks.count(analyse_task("traps")) == 60 / rounds_per_task
     finally:
         signals.task_prerun.disconnect(count)
-    assert {m: together[m] for m in alone} == alone
-    assert set(together) == {f"sim:{s}" for s in SYMBOLS}
-    traps = tasks.count(analyse_task("traps"))
-    assert report.batches >= len(SYMBOLS) * 15 and traps <= report.batches / 2, (
-        traps, report.batches)
 
 
 def test_a_bundle_dead_letters_the_batch_that_does_not_decode_and_analyses_the_rest(
