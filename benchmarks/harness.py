@@ -51,7 +51,10 @@ def environment(settings: Settings) -> dict[str, str]:
         OMEGA_REDIS_URL=settings.redis_url,
         OMEGA_KEY_PREFIX=settings.key_prefix,
         OMEGA_LOG_LEVEL="WARNING",
+        OMEGA_SHARDS=str(settings.shards),
     )
+    if settings.broker_url:
+        env["OMEGA_BROKER_URL"] = settings.broker_url
     return env
 
 
@@ -90,10 +93,10 @@ def workers(
         )
     try:
         app = celery_app(settings)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # six nodes starting on a loaded machine are slow
         while len(app.control.ping(timeout=0.5)) < len(procs):
             if time.monotonic() > deadline:
-                raise RuntimeError("workers did not answer a ping within 60 s")
+                raise RuntimeError("workers did not answer a ping within 180 s")
         yield procs
     finally:
         for proc in procs:
@@ -126,8 +129,9 @@ def run_pipeline(
 
 
 def clean(settings: Settings) -> None:
-    """Empty the benchmark database, queues included."""
+    """Empty the benchmark database and the queues (on Redis, the same thing)."""
     Store.connect(settings).redis.flushdb()
+    celery_app(settings).control.purge()
 
 
 def trend_model(params: SimulationParams, bars: list[Bar] | None = None) -> TrendModel:

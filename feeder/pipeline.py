@@ -42,7 +42,8 @@ def build_feeder(
     sent = busy_queues(settings.queues) if queues is None else tuple(queues)
     return Feeder(
         store,
-        Publisher(store, app, sent if app is not None else (), stop or threading.Event()),
+        Publisher(store, app, sent if app is not None else (), stop or threading.Event(),
+                  shards=settings.shards, bundle_ticks=settings.batch_max),
         MicroBatcher(settings.batch_max, settings.batch_ms / 1000),
         backfill=backfill,
         snapshots=snapshots,

@@ -96,6 +96,7 @@ class Feeder:
         self.snapshots = snapshots
         self.snapshot_every_s = snapshot_every_s
         self._asked: dict[tuple[str, str], float] = {}  # when each book's snapshot was asked
+        self._ready: list[list[Tick]] = []  # full batches, sent with the rest of the chunk's
 
     @property
     def stop(self) -> threading.Event:
@@ -121,13 +122,11 @@ class Feeder:
                     self._take(items)  # type: ignore[arg-type]
                     self._sync_books()
                 self._screened(*self.screen.due(time.monotonic()))
-                for ticks in self.batcher.due(time.monotonic()):
-                    self._publish(ticks)
+                self._publish_all(self.batcher.due(time.monotonic()))
         finally:
             self._screened(*self.screen.drain(time.monotonic()))
             self.stop.set()
-            for ticks in self.batcher.drain():
-                self._publish(ticks)
+            self._publish_all(self.batcher.drain())
             pump.join(timeout=10)
         if failure:
             raise failure[0]
@@ -310,18 +309,30 @@ class Feeder:
         return filled
 
     def _publish(self, ticks: list[Tick]) -> None:
-        key = (ticks[0].exchange, ticks[0].symbol)
-        placed = self.attachments.take(key)  # placed before these trades: batched in order
-        batch = Batch.of(ticks, placed.liquidations, placed.quotes, placed.books)
+        """Publish a full batch with the others ready after this chunk of items."""
+        self._ready.append(ticks)
+
+    def _publish_all(self, due: list[list[Tick]]) -> None:
+        """Publish the batches ready in this chunk and those due now: stored one by one, in
+        order, then sent together (one task per queue, or per queue and shard)."""
+        ready, self._ready = self._ready + due, []
+        if not ready:
+            return
+        batches = []
+        for ticks in ready:
+            placed = self.attachments.take((ticks[0].exchange, ticks[0].symbol))
+            batches.append(Batch.of(ticks, placed.liquidations, placed.quotes, placed.books))
         started = time.perf_counter()
-        batch = self.publisher.publish(batch)
+        batches = self.publisher.publish_all(batches)
+        took = (time.perf_counter() - started) / len(batches)
         if self._failing:
             self._failing = False
             self.observer.writes_ok()
-        self._show_book(key)
-        self.observer.batch_published(batch, time.perf_counter() - started)
-        self.report.trades += len(batch)
-        self.report.batches += 1
-        self.report.last_ids[(batch.exchange, batch.symbol)] = batch.last_id
-        if self.on_batch is not None:
-            self.on_batch(batch)
+        for batch in batches:
+            self._show_book((batch.exchange, batch.symbol))
+            self.observer.batch_published(batch, took)
+            self.report.trades += len(batch)
+            self.report.batches += 1
+            self.report.last_ids[(batch.exchange, batch.symbol)] = batch.last_id
+            if self.on_batch is not None:
+                self.on_batch(batch)

@@ -21,6 +21,7 @@ from omega_tasks.names import ANALYSIS_QUEUES
 PREFIX = "OMEGA_"
 REDIS_SCHEMES = ("redis", "rediss", "unix", "redis+socket")
 EMBEDDED_MODES = ("auto", "never", "always")
+BROKER_SCHEMES = ("amqp", "pyamqp")  # RabbitMQ, besides Redis
 
 Check = Callable[[Any], str | None]
 
@@ -74,6 +75,15 @@ def _redis_url(value: str) -> str | None:
     return _url_port(value)
 
 
+def _broker_url(value: str) -> str | None:
+    if urlsplit(value).scheme in BROKER_SCHEMES:
+        return _url_port(value)
+    if urlsplit(value).scheme in REDIS_SCHEMES or value == "":
+        return _redis_url(value)
+    return (f"must be a Redis URL ({', '.join(s + '://' for s in REDIS_SCHEMES)}) "
+            "or a RabbitMQ URL (amqp://)")
+
+
 def _ws_url(value: str) -> str | None:
     if urlsplit(value).scheme not in ("ws", "wss"):
         return "must be a ws:// or wss:// URL"
@@ -99,7 +109,9 @@ class Settings:
         "Redis for ticks, bars, events and snapshots (rediss:// for TLS; password in the URL)",
         _redis_url,
     )
-    broker_url: str = _setting("", "Celery broker; empty means the Redis URL", _redis_url)
+    broker_url: str = _setting(
+        "", "Celery broker: Redis or RabbitMQ (amqp://); empty means the Redis URL", _broker_url
+    )
     result_url: str = _setting("", "Celery result backend; empty means the Redis URL", _redis_url)
     key_prefix: str = _setting("omega", "prefix of every Redis key and channel Omega writes")
     embedded: str = _setting(
@@ -139,6 +151,10 @@ class Settings:
     )
     queues: tuple[str, ...] = _setting(
         ANALYSIS_QUEUES, "analysis queues the feeder publishes to (comma-separated)", _queue_list
+    )
+    shards: int = _setting(
+        1, "shard queues per analysis queue (traps.0, traps.1, ...): a symbol's batches go to "
+        "one shard, and each shard to one worker node at a time (1: no shards)", _positive,
     )
     ticks_retained: int = _setting(
         1_000_000, "trades kept per symbol in its tick stream", _positive

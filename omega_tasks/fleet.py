@@ -17,7 +17,7 @@ from kombu.exceptions import OperationalError
 from omega_tasks.catalog import busy_queues, published
 from omega_tasks.config import Settings, redact_url
 from omega_tasks.health import FeedHealth
-from omega_tasks.names import ALL_QUEUES, Queue
+from omega_tasks.names import ALL_QUEUES, Queue, queue_names
 from omega_tasks.retry import failure_class
 from omega_tasks.store import Store
 from omega_tasks.worker.app import OmegaApp
@@ -53,14 +53,46 @@ def symbol_views(store: Store, now_ns: int | None = None) -> list[SymbolView]:
     return views
 
 
+@dataclass(frozen=True, slots=True)
+class VenueView:
+    """One exchange's feeds at a glance: its symbols, links, freshest trade and trouble."""
+
+    exchange: str
+    symbols: tuple[str, ...]
+    connections: tuple[str, ...]  # each symbol's link state, once each ("" unknown)
+    newest_age_s: float | None  # None: no symbol has stored a trade
+    gaps_open: int
+    reconnects: int  # the most any of its symbols counted (one connection carries them all)
+
+
+def venue_views(views: list[SymbolView]) -> list[VenueView]:
+    """Group the symbols' views by exchange, in exchange order."""
+    found = []
+    for exchange in sorted({v.exchange for v in views}):
+        mine = [v for v in views if v.exchange == exchange]
+        healths = [v.health for v in mine if v.health is not None]
+        found.append(VenueView(
+            exchange,
+            tuple(v.symbol for v in mine),
+            tuple(sorted({h.connection for h in healths})),
+            min((h.age_s for h in healths), default=None),
+            sum(h.gaps_open for h in healths),
+            max((h.reconnects for h in healths), default=0),
+        ))
+    return found
+
+
 def queue_depths(app: OmegaApp) -> dict[str, int]:
     """Return the messages waiting in every Omega queue (taken ones are not counted)."""
     with app.connection_for_read() as conn:
         conn.ensure_connection(max_retries=1)  # an answer now, not after the broker's retries
         channel = conn.default_channel
         # A declare (not passive: a queue no worker declared yet would be an error) answers
-        # with the length over every priority list; on Redis it writes nothing.
-        return {q: int(channel.queue_declare(queue=q).message_count) for q in ALL_QUEUES}
+        # with the length over every priority list; on Redis it writes nothing. It declares
+        # each queue as the app does (RabbitMQ refuses a declare with other arguments).
+        declared = app.amqp.queues
+        return {q: int(declared[q].bind(channel).queue_declare().message_count)
+                for q in queue_names(app.settings.shards)}
 
 
 def workers_by_queue(app: OmegaApp, timeout_s: float = 1.0) -> dict[str, list[str]]:
@@ -142,6 +174,12 @@ def status_report(store: Store, app: OmegaApp, settings: Settings,
                    "reconnects": v.health.reconnects if v.health else 0,
                    "connection": v.health.connection if v.health else "",
                    "lag_trades": v.lag_trades} for v in views],
+        "venues": {v.exchange: {"symbols": list(v.symbols),
+                                "connections": list(v.connections),
+                                "newest_age_s": None if v.newest_age_s is None
+                                else round(v.newest_age_s, 3),
+                                "gaps_open": v.gaps_open, "reconnects": v.reconnects}
+                   for v in venue_views(views)},
         "redis_memory": {"used": memory[0], "max": memory[1], "writable": memory[2]},
         "queues": {q: {"waiting": depths[q],
                        "workers": None if workers is None else workers.get(q, [])}

@@ -177,6 +177,10 @@ class WorkerMetrics:
                                registry=None)
         self.ticks = Counter("omega_worker_ticks_analysed", "trades analysed", ("queue",),
                              registry=None)
+        self.folded = Counter(
+            "omega_worker_trades_folded",
+            "trades fed to the queue's folds, per analysis; over trades analysed it is 1 when "
+            "no worker folded another's trades again", ("queue",), registry=None)
         self.dead_letters = Counter("omega_worker_dead_letters", "batches dead-lettered",
                                     ("task", "reason"), registry=None)
         self.events = Counter("omega_worker_events", "new events written",
@@ -199,10 +203,13 @@ class WorkerMetrics:
         if "dead_letter" in retval:
             self.dead_letters.labels(task.name, reason_class(retval["dead_letter"])).inc()
             return
+        for reason in retval.get("dead_letters", ()):  # of a task carrying several batches
+            self.dead_letters.labels(task.name, reason_class(reason)).inc()
         queue = retval.get("queue")
         if queue is None:  # not an analysis task
             return
         self.ticks.labels(queue).inc(retval["trades"])
+        self.folded.labels(queue).inc(retval.get("folded", 0))
         self.latency_s.labels(queue).observe((time.time_ns() - retval["received_ns"]) / 1e9)
         for detector, kinds in retval.get("kinds", {}).items():
             for kind in kinds:
@@ -279,6 +286,7 @@ class FleetCollector:
                 depths = queue_depths(self.app)
                 views = symbol_views(self.app.store)
                 used, limit, _ = self.app.store.memory()
+                folding = self.app.store.shards.folding()
             except (redis.RedisError, OSError, OperationalError) as exc:
                 log.warning("fleet metrics: Redis unreachable (%s)", exc)
                 reachable.add_metric([], 0)
@@ -295,6 +303,20 @@ class FleetCollector:
         for queue, depth in depths.items():
             queues.add_metric([queue], depth)
         yield queues
+        refolds = GaugeMetricFamily(
+            "omega_fleet_trades_folded_per_trade_analysed",
+            "trades fed to a queue's folds per trade it analysed, since the store began: "
+            "1 when no worker folded another's trades again", labels=["queue"])
+        cold = GaugeMetricFamily(
+            "omega_fleet_cold_fold_share",
+            "share of a queue's tasks that loaded a fold from its checkpoint because the "
+            "symbol's previous batch ran in another process", labels=["queue"])
+        for queue, seen in folding.items():
+            if seen.tasks:
+                refolds.add_metric([queue], seen.refolds)
+                cold.add_metric([queue], seen.cold_share)
+        yield refolds
+        yield cold
         sym = ["exchange", "symbol"]
         age = GaugeMetricFamily("omega_fleet_feed_age_seconds",
                                 "seconds since the feeder stored its last trade", labels=sym)

@@ -20,12 +20,15 @@ Per symbol, under ``{prefix}:{exchange}:{symbol}:``
 Shared: ``{prefix}:symbols`` (set of "exchange:symbol"), ``{prefix}:deadletter`` (stream),
 ``{prefix}:beat`` (the lock held by the one running celery beat), ``{prefix}:alerts``
 (stream of fleet alerts from Alertmanager, for ``omega notify``), ``{prefix}:beat:runs`` (hash:
-when beat last sent each job), channels ``{prefix}:events`` (every event) and
+when beat last sent each job), ``{prefix}:shards:{queues}`` (hash: the worker nodes sharing
+those queues' shards, each with when it last said it was alive), ``{prefix}:folding`` (hash:
+trades folded and analysed per queue), channels ``{prefix}:events`` (every event) and
 ``{prefix}:progress`` (snapshot advances).
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -66,6 +69,23 @@ class TaskName(StrEnum):
     CHECK_FEEDS = "omega.maintenance.check_feeds"
     TRIM = "omega.maintenance.trim"
     RETRAIN = "omega.ml.retrain"
+
+
+def shard_of(member: str, shards: int) -> int:
+    """The shard of a symbol ("exchange:symbol"): the same in every process and every run."""
+    return zlib.crc32(member.encode()) % shards
+
+
+def shard_queue(queue: str, shard: int) -> str:
+    """The name of one shard of an analysis queue: ``traps.0``, ``traps.1``, ..."""
+    return f"{queue}.{shard}"
+
+
+def queue_names(shards: int) -> tuple[str, ...]:
+    """Every queue a fleet with ``shards`` shards per analysis queue declares (1: no shards)."""
+    if shards <= 1:
+        return ALL_QUEUES
+    return (*ALL_QUEUES, *(shard_queue(q, i) for q in ANALYSIS_QUEUES for i in range(shards)))
 
 
 def analyse_task(queue: str) -> str:
@@ -144,6 +164,18 @@ class Keys:
     @property
     def beat_runs(self) -> str:
         return f"{self.prefix}:beat:runs"
+
+    @property
+    def folding(self) -> str:
+        """Hash of trades folded and trades analysed per queue, "{queue}:folded" and
+        "{queue}:analysed", over the fleet's life: their ratio says how often a trade was
+        folded twice."""
+        return f"{self.prefix}:folding"
+
+    def shard_members(self, group: str) -> str:
+        """Hash of the worker nodes sharing the shards of a group of queues: node → the
+        time (ms) it last said it was alive."""
+        return f"{self.prefix}:shards:{group}"
 
     @property
     def write_probe(self) -> str:

@@ -24,6 +24,8 @@ from omega_tasks.core.types import MINUTE_MS, Bar, Trades
 from omega_tasks.errors import HistoryTrimmed
 from omega_tasks.messages import Batch, Event
 from omega_tasks.names import Keys, SymbolKeys
+from omega_tasks.retention import Retention
+from omega_tasks.shardbook import ShardBook
 
 
 def _script(name: str) -> str:
@@ -36,26 +38,6 @@ class Checkpoint:
 
     covered: int
     blob: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Retention:
-    """How much of each key family is kept (the defaults are the settings')."""
-
-    trades: int
-    bars: int
-    events: int
-    deadletters: int
-    deadletter_bytes: int
-    checkpoints: int
-
-    @classmethod
-    def of(cls, settings: Settings) -> Retention:
-        return cls(
-            settings.ticks_retained, settings.bars_retained, settings.events_retained,
-            settings.deadletters_retained, settings.deadletter_raw_bytes,
-            settings.checkpoints_kept,
-        )
 
 
 class Store:
@@ -81,6 +63,11 @@ class Store:
 
     def close(self) -> None:
         self.redis.close()
+
+    @property
+    def shards(self) -> ShardBook:
+        """The fleet's shard members and its folding counts."""
+        return ShardBook(self.redis, self.keys)
 
     def symbol(self, exchange: str, symbol: str) -> SymbolKeys:
         return self.keys.symbol(exchange, symbol)

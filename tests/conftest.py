@@ -20,6 +20,7 @@ from omega_tasks.names import ALL_QUEUES
 from omega_tasks.store import Store
 from omega_tasks.worker.app import worker_app
 from omega_tasks.worker.inprocess import worker_thread
+from tests import rabbitmq
 
 MACHINE_REDIS = "redis://127.0.0.1:6379"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -92,3 +93,25 @@ def worker(app):  # type: ignore[no-untyped-def]
     """A real Celery worker (thread pool) on every queue, in this process."""
     with worker_thread(app, ALL_QUEUES, concurrency=2) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_base() -> Iterator[str]:
+    """A RabbitMQ broker URL on a virtual host of this run's own, deleted afterwards."""
+    rabbitmq.require()
+    vhost = f"omega-test-{os.getpid()}"
+    url = rabbitmq.add_vhost(vhost)
+    try:
+        yield url
+    finally:
+        rabbitmq.delete_vhost(vhost)
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def fleet_settings(request: pytest.FixtureRequest, settings: Settings, store: Store) -> Settings:
+    """The test settings with each broker in turn (the store stays on Redis), queues empty."""
+    if request.param == "redis":
+        return settings
+    url: str = request.getfixturevalue("rabbitmq_base")
+    rabbitmq.purge(url, list(ALL_QUEUES))
+    return settings.replace(broker_url=url)

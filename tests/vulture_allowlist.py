@@ -17,3 +17,4 @@ _.do_POST  # http.server calls it for each POST
 _.daemon_threads  # socketserver reads it: request threads do not hold up a shutdown
 _.should_exit  # uvicorn.Server stops serving when should_exit is set
 _.capture_signals  # uvicorn.Server wraps its serving in capture_signals()
+_.requires  # Celery's bootsteps read a step's requires

@@ -1,8 +1,9 @@
 """``omega run``: live exchange trades through the whole pipeline on one machine.
 
-Binance BTC-USDT by default. At start, symbols with no stored history get recent 1m klines
-over REST; a skipped trade-id range is backfilled over REST; SIGTERM/SIGINT stops the
-connection, flushes the last batch and waits for the analyses.
+Binance BTC-USDT by default; several exchanges side by side with ``--exchange
+binance,binance-usdm,coinbase``, one connection each. At start, symbols with no stored
+history get recent 1m klines over REST; a skipped trade-id range is backfilled over REST;
+SIGTERM/SIGINT stops the connections, flushes the last batch and waits for the analyses.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ import time
 from collections.abc import Callable
 
 from feeder.exchanges import Exchange
-from feeder.exchanges.named import DEFAULT_SYMBOLS, EXCHANGES, exchange_named
+from feeder.exchanges.named import EXCHANGES
 from feeder.recordings import Recorder
-from feeder.rest import backfiller, snapshotter, warm_up
-from feeder.sources.websocket import Timing, WebSocketSource
-from omega_tasks.cli import arguments, dashboard
+from feeder.rest import warm_up
+from feeder.sources.websocket import WebSocketSource
+from omega_tasks.cli import arguments, dashboard, venues
 from omega_tasks.cli.onemachine import one_machine, summary
 from omega_tasks.config import Settings
-from omega_tasks.errors import InputError, TransientError
+from omega_tasks.errors import ConfigError, InputError, TransientError
 from omega_tasks.store import Store
 
 
@@ -35,22 +36,22 @@ def add(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def add_live_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--exchange", choices=EXCHANGES, default="binance",
-                        help="exchange to connect to (default: binance)")
+    parser.add_argument("--exchange", type=venues.exchanges, default=("binance",),
+                        help=f"exchanges to connect to, comma-separated, one connection each "
+                             f"({', '.join(EXCHANGES)}; default: binance)")
     parser.add_argument("--symbols", default="",
-                        help="comma-separated symbols as BASE-QUOTE (default: BTC-USDT, or "
-                             "BTC-USD on coinbase)")
+                        help="comma-separated symbols as BASE-QUOTE, for every exchange, or "
+                             "as EXCHANGE:BASE-QUOTE for one (default: BTC-USDT, or BTC-USD "
+                             "on coinbase)")
 
 
 def live_source(args: argparse.Namespace, settings: Settings,
                 recorder: Recorder | None = None) -> WebSocketSource:
-    """The websocket source the arguments and settings describe."""
-    exchange = exchange_named(args.exchange, settings)
-    symbols = [s.strip().upper() for s in args.symbols.split(",") if s.strip()]
-    timing = Timing(watchdog_s=settings.watchdog_s, ping_interval_s=settings.ping_interval_s,
-                    backoff_max_s=settings.reconnect_max_s)
-    return WebSocketSource(exchange, symbols or [DEFAULT_SYMBOLS[exchange.name]], timing,
-                           recorder)
+    """The websocket source of the one exchange the arguments name."""
+    sources = venues.live_sources(args, settings, recorder)
+    if len(sources) > 1:
+        raise ConfigError("name one --exchange here")
+    return sources[0]
 
 
 def warm(exchange: Exchange, symbols: tuple[str, ...], bars: int) -> Callable[[Store], None]:
@@ -75,15 +76,19 @@ def warm(exchange: Exchange, symbols: tuple[str, ...], bars: int) -> Callable[[S
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     recorder = Recorder(args.record) if args.record else None
-    source = live_source(args, settings, recorder)
-    exchange = source.exchange
-    print(f"connecting to {exchange.ws_url} for {', '.join(source.symbols)}", flush=True)
+    sources = venues.live_sources(args, settings, recorder)
+    for source in sources:
+        print(f"connecting to {source.exchange.ws_url} for {', '.join(source.symbols)}",
+              flush=True)
     try:
         with one_machine(settings, workers=args.workers) as machine, \
                 dashboard.dashboard(args.serve, machine.settings):
-            warm(exchange, source.symbols, settings.klines_at_start)(machine.store)
-            snapshots = snapshotter(exchange, record=recorder.write if recorder else None)
-            outcome = machine.feed(source, backfill=backfiller(exchange), snapshots=snapshots)
+            for source in sources:
+                warm(source.exchange, source.symbols, settings.klines_at_start)(machine.store)
+            backfill, snapshots = venues.rest_of(
+                sources, record=recorder.write if recorder else None)
+            outcome = machine.feed(venues.one_feed(sources), backfill=backfill,
+                                   snapshots=snapshots)
     finally:
         if recorder is not None:
             recorder.close()

@@ -1,6 +1,6 @@
 """``omega status``: is the fleet healthy? Exits 1 when not, so it serves as a health check.
 
-Feed health per exchange and symbol, queue depths, workers online per queue (from Celery's
+Feed health per venue and per symbol, queue depths, workers online per queue (from Celery's
 inspect, a broadcast every worker answers), and how many trades each analysis snapshot
 trails its feed. Unhealthy: Redis unreachable, no feed, a stale feed, a link not connected,
 or a queue the fleet needs with no worker on it.
@@ -42,7 +42,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _text(report: dict[str, Any]) -> str:
-    lines = ["feeds"]
+    lines = ["venues"]
+    for name, v in report["venues"].items():
+        age = "never" if v["newest_age_s"] is None else f"{v['newest_age_s']:.1f} s ago"
+        lines.append(f"  {name}: {len(v['symbols'])} symbols, newest trade {age}, "
+                     f"{'/'.join(c or 'no link state' for c in v['connections']) or 'no feed'}"
+                     f", gaps open {v['gaps_open']}, reconnects {v['reconnects']}")
+    lines.append("feeds")
     for f in report["feeds"]:
         age = "never" if f["age_s"] is None else f"{f['age_s']:.1f} s ago"
         lines.append(f"  {f['exchange']}:{f['symbol']}  last trade {age} "

@@ -13,15 +13,23 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from celery import Celery, Task
-from kombu.entity import Queue as KombuQueue
 
 from omega_tasks.catalog import on_queue
 from omega_tasks.config import Settings
-from omega_tasks.names import ALL_QUEUES, ANALYSIS_QUEUES, Queue, TaskName, analyse_task
+from omega_tasks.names import (
+    ALL_QUEUES,
+    ANALYSIS_QUEUES,
+    Queue,
+    TaskName,
+    analyse_task,
+    queue_names,
+)
 from omega_tasks.retry import TRANSIENT
 from omega_tasks.store import Store
+from omega_tasks.worker import broker
 from omega_tasks.worker.runtime import Runtime
 from omega_tasks.worker.schedule import beat_schedule
+from omega_tasks.worker.shards import ShardConsumer
 from omega_tasks.worker.tasks import analyse, maintenance, retrain
 
 
@@ -78,9 +86,7 @@ def celery_app(settings: Settings) -> OmegaApp:
         worker_soft_shutdown_timeout=10.0,
         worker_enable_soft_shutdown_on_idle=True,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
-        broker_transport="omega_tasks.worker.transport:Transport",
-        task_queues=[KombuQueue(q) for q in ALL_QUEUES],
+        task_queues=broker.queues(settings.broker, queue_names(settings.shards)),
         task_default_queue=Queue.MAINTENANCE,
         # an exact name wins over the patterns: retraining does not wait behind predictions
         task_routes={TaskName.RETRAIN: {"queue": Queue.MAINTENANCE}}
@@ -90,6 +96,7 @@ def celery_app(settings: Settings) -> OmegaApp:
         worker_redirect_stdouts=False,
         broker_use_ssl=tls_options(settings.broker),
         redis_backend_use_ssl=tls_options(settings.results),
+        **broker.options(settings.broker, settings.visibility_timeout_s),
     )
     return app
 
@@ -113,6 +120,8 @@ def worker_app(settings: Settings) -> OmegaApp:
         app.task(_upkeep(job), name=name, ignore_result=False, **retries)
     app.conf.beat_schedule = beat_schedule()
     app.conf.beat_scheduler = "omega_tasks.worker.beat:SingleBeat"
+    if settings.shards > 1:
+        app.steps["consumer"].add(ShardConsumer)
     return app
 
 

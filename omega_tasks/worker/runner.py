@@ -44,6 +44,8 @@ class Outcome:
 
     analysis: str
     caught_up: int = 0
+    folded: int = 0  # trades fed to the fold: the batch's and the caught-up ones
+    cold: bool = False  # the fold was loaded from its checkpoint, not held by this process
     findings: int = 0
     new_events: int = 0
     advanced: bool = False
@@ -80,9 +82,9 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = No
     held = folds.take(k.member, spec.name)
     start = batch.first_id - 1
     if held is not None and min(covered, start) <= held.last_id <= start:
-        fold = held
+        fold, cold = held, False
     else:
-        fold = _load(store, spec, k, batch)
+        fold, cold = _load(store, spec, k, batch), True
     try:
         supplied = inputs.gather(store, k, fold.analysis, batch) if inputs is not None else {}
     except InputsBehind:  # the last of its inputs to get there runs it again
@@ -90,7 +92,7 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = No
         return Outcome(spec.name)
     fold.analysis.supply(supplied)
     findings: list[Finding] = []
-    caught_up, reset = 0, False
+    caught_up, reset, folded = 0, False, 0
     if TAPE in spec.kind.needs:
         if fold.last_id < batch.first_id - 1:
             try:
@@ -107,6 +109,7 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = No
                                       missing.quotes, missing.books)
         findings += fold.feed(batch.trades, batch.liquidations, batch.bars, batch.quotes,
                               batch.books)
+        folded = caught_up + len(batch.trades)
     findings += fold.settle(batch.last_id)
     analysis = fold.analysis
     events = [Event.of(k.exchange, k.symbol, analysis.detector(f), f) for f in findings]
@@ -122,7 +125,8 @@ def run(store: Store, spec: AnalysisSpec, batch: Batch, folds: Folds | None = No
             if reader.name in inputs.running:
                 run(store, reader, batch, folds, inputs)
     kinds = tuple((e.detector, e.kind) for e in added)
-    return Outcome(spec.name, caught_up, len(findings), len(added), advanced, reset, kinds)
+    return Outcome(spec.name, caught_up, folded, cold, len(findings), len(added), advanced,
+                   reset, kinds)
 
 
 def _load(store: Store, spec: AnalysisSpec, k: SymbolKeys, batch: Batch) -> Fold:

@@ -89,6 +89,10 @@ def environment(settings: Settings) -> dict[str, str]:
     env.update(OMEGA_REDIS_URL=settings.redis_url, OMEGA_KEY_PREFIX=settings.key_prefix,
                OMEGA_VISIBILITY_TIMEOUT_S=str(settings.visibility_timeout_s),
                OMEGA_LOG_LEVEL="WARNING")
+    if settings.broker_url:
+        env["OMEGA_BROKER_URL"] = settings.broker_url
+    if settings.shards > 1:
+        env["OMEGA_SHARDS"] = str(settings.shards)
     return env
 
 
@@ -118,6 +122,17 @@ class Workers:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs.append(proc)
         return proc
+
+    def join(self) -> None:
+        """Start one more worker node and go on without waiting for it (a node joining)."""
+        self._spawn()
+
+    def leave(self) -> None:
+        """Stop the oldest running node as a deploy would (SIGTERM, a warm shutdown)."""
+        proc = next(p for p in self.procs if p.poll() is None)
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(60)
+        self.procs.remove(proc)
 
     def wait_ready(self, timeout_s: float = 60) -> None:
         """Block until every running worker answers a ping."""
