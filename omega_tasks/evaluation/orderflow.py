@@ -24,7 +24,6 @@ apply there.
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +48,14 @@ from omega_tasks.evaluation.forward import (
     thresholds,
     timeline,
 )
-from omega_tasks.evaluation.stats import corrected, percent, points, table, verdicts
+from omega_tasks.evaluation.stats import (
+    basis_points,
+    corrected,
+    percent,
+    points,
+    table,
+    verdicts,
+)
 
 NAME = "orderflow"
 HELP = "order-flow events: the next mid move and reversals, against simpler signals"
@@ -142,12 +148,14 @@ def mid_table(data: MarketData, found: Sequence[Finding], mids: Mids,
         for horizon in HORIZONS_S:
             mine = _finite(times, mids.moves_bps(times, directions, horizon))
             them = _finite(random_times, mids.moves_bps(random_times, random_directions, horizon))
-            rows.append([kind, f"{horizon} s", f"{len(mine[0]):,}", _bps(line.mean(*mine)),
-                         _bps(line.mean(*_finite(times, mids.moves_bps(times, last_side,
-                                                                         horizon)))),
-                         "no quotes" if queue is None else _bps(line.mean(*_finite(
-                             times, mids.moves_bps(times, queue, horizon)))),
-                         _bps(line.mean(*them)), ""])
+            side = _finite(times, mids.moves_bps(times, last_side, horizon))
+            by_queue = (None if queue is None
+                        else _finite(times, mids.moves_bps(times, queue, horizon)))
+            rows.append([kind, f"{horizon} s", f"{len(mine[0]):,}",
+                         basis_points(line.mean(*mine)), basis_points(line.mean(*side)),
+                         "no quotes" if by_queue is None
+                         else basis_points(line.mean(*by_queue)),
+                         basis_points(line.mean(*them)), ""])
             edges.append(line.difference(*mine, *them))
     tested = _verdicts(rows, edges)
     return (f"Next mid move, basis points the claimed way (mean [95 %]); last trade side and "
@@ -221,14 +229,6 @@ def _finite(times: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """The times and values where a value was measured (its horizon inside the data)."""
     keep = np.isfinite(values)
     return times[keep], values[keep]
-
-
-def _bps(estimate: Estimate) -> str:
-    if not estimate.known:
-        return "none"
-    if math.isnan(estimate.lo):
-        return f"{estimate.value:+.2f} (too few)"
-    return f"{estimate.value:+.2f} [{estimate.lo:+.2f}, {estimate.hi:+.2f}]"
 
 
 def _absorbed(f: Finding) -> bool:

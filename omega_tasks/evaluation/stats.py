@@ -70,6 +70,16 @@ def percent(estimate: Estimate) -> str:
     return f"{100 * estimate.value:.1f} % [{100 * estimate.lo:.1f}, {100 * estimate.hi:.1f}]"
 
 
+def basis_points(estimate: Estimate) -> str:
+    """Format a mean move in basis points with its interval, e.g. '+0.13 [-0.04, +0.51]';
+    'none' without a value, '(too few)' without an interval."""
+    if not estimate.known:
+        return "none"
+    if math.isnan(estimate.lo):
+        return f"{estimate.value:+.2f} (too few)"
+    return f"{estimate.value:+.2f} [{estimate.lo:+.2f}, {estimate.hi:+.2f}]"
+
+
 def points(estimate: Estimate) -> str:
     """Format a difference of shares in percentage points, e.g. '+1.2 [−0.4, +2.9]'."""
     if not estimate.known:
